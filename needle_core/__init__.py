@@ -1,0 +1,1 @@
+"""needle_core: the deep-learning library students build through the course."""
