@@ -1,0 +1,141 @@
+"""python -m grader: the instructor's and the student's command line."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import assignments, gradebook, samples
+from .autograde import Limits, autograde
+from .check import report, run_checks
+from .course import Course, default_root
+from .demo import demo
+from .feedback import export, feedback
+from .release import carry, release
+
+
+def _assignments(names):
+    return [assignments.get(n) for n in names] if names else assignments.available()
+
+
+def _limits(args) -> Limits:
+    return Limits(cell_timeout=args.cell_timeout, submission_timeout=args.timeout,
+                  memory_gb=args.memory_gb, jobs=args.jobs)
+
+
+def cmd_release(course, args):
+    for a in _assignments(args.assignments):
+        print(f"released {a.name} -> {release(course, a, carry_forward=args.carry_forward)}")
+
+
+def cmd_samples(course, args):
+    for a in _assignments(args.assignments):
+        made = samples.make_all(course, a)
+        print(f"{a.name}: {', '.join(s.name for s in made)} -> {course.root / 'submitted'}")
+
+
+def cmd_autograde(course, args):
+    a = assignments.get(args.assignment)
+    outcomes = autograde(course, a, args.student or None, _limits(args))
+    print("\n".join(o.describe() for o in outcomes))
+
+
+def cmd_feedback(course, args):
+    for a in _assignments(args.assignments):
+        for path in feedback(course, a):
+            print(path)
+
+
+def cmd_export(course, args):
+    print(f"grades written to {export(course, Path(args.to))}")
+
+
+def cmd_gradebook(course, args):
+    print(gradebook.table(course, _assignments(args.assignments)))
+
+
+def cmd_check(course, args):
+    target = Path(args.target)
+    folder = target if target.is_dir() else course.release(assignments.get(args.target))
+    results = run_checks(folder, cell_timeout=args.cell_timeout)
+    print(report(results))
+    return 0 if all(r.passed for r in results) else 1
+
+
+def cmd_carry(course, args):
+    a = assignments.get(args.assignment)
+    changed = carry(a, Path(args.source), Path(args.into))
+    print(f"carried your earlier code into {len(changed)} file(s): "
+          + ", ".join(str(p) for p in changed))
+
+
+def cmd_demo(course, args):
+    demo(course, _assignments(args.assignments), _limits(args))
+
+
+def _add_limits(p):
+    p.add_argument("--jobs", type=int, default=Limits.jobs, help="submissions graded at once")
+    p.add_argument("--cell-timeout", type=int, default=None,
+                   help="seconds per notebook cell (default: grader/nbgrader_config.py)")
+    p.add_argument("--timeout", type=int, default=Limits.submission_timeout,
+                   help="seconds for one whole submission before it is killed")
+    p.add_argument("--memory-gb", type=float, default=Limits.memory_gb,
+                   help="memory limit of one submission's grading process")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
+    top.add_argument("--course", type=Path, default=None,
+                     help="nbgrader course directory (default: ./course or $NEEDLE_COURSE)")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("release", help="build student releases (solutions stripped, leak-scanned)")
+    p.add_argument("assignments", nargs="*", help="names or tags (default: all)")
+    p.add_argument("--carry-forward", action="store_true",
+                   help="strip earlier assignments' regions too; students fill them with `carry`")
+    p.set_defaults(run=cmd_release)
+
+    p = sub.add_parser("samples", help="create the sample submissions (reference, empty, planted bugs)")
+    p.add_argument("assignments", nargs="*")
+    p.set_defaults(run=cmd_samples)
+
+    p = sub.add_parser("autograde", help="grade submissions in parallel, each in its own process")
+    p.add_argument("assignment")
+    p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    _add_limits(p)
+    p.set_defaults(run=cmd_autograde)
+
+    p = sub.add_parser("feedback", help="write per-student HTML feedback (no hidden test code)")
+    p.add_argument("assignments", nargs="*")
+    p.set_defaults(run=cmd_feedback)
+
+    p = sub.add_parser("export", help="export all grades as CSV")
+    p.add_argument("--to", default="grades.csv")
+    p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("gradebook", help="print the gradebook")
+    p.add_argument("assignments", nargs="*")
+    p.set_defaults(run=cmd_gradebook)
+
+    p = sub.add_parser("check", help="run the visible tests of your working copy and list them")
+    p.add_argument("target", help="your assignment folder, or an assignment name (its release)")
+    p.add_argument("--cell-timeout", type=int, default=120)
+    p.set_defaults(run=cmd_check)
+
+    p = sub.add_parser("carry", help="copy your own code of earlier assignments into a new one")
+    p.add_argument("assignment", help="the new assignment, e.g. a2")
+    p.add_argument("--from", dest="source", required=True, help="your earlier assignment folder")
+    p.add_argument("--into", required=True, help="your copy of the new assignment")
+    p.set_defaults(run=cmd_carry)
+
+    p = sub.add_parser("demo", help="the whole cycle on sample submissions")
+    p.add_argument("assignments", nargs="*")
+    _add_limits(p)
+    p.set_defaults(run=cmd_demo)
+    return top
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    course = Course((args.course or default_root()).resolve())
+    return args.run(course, args) or 0

@@ -1,0 +1,42 @@
+"""nbgrader preprocessors the kit adds to nbgrader's own pipeline."""
+
+from __future__ import annotations
+
+import re
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
+END_HIDDEN = "### END HIDDEN TESTS"
+HIDDEN_NOTE = "# Hidden tests ran here. Their code is not shown; the message below says what failed."
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def hide_hidden_source(source: str) -> str:
+    """Replace every hidden-test block of a cell's source by a one-line note."""
+    out, hiding = [], False
+    for line in source.splitlines():
+        if line.strip() == BEGIN_HIDDEN:
+            hiding = True
+            out.append(line[: len(line) - len(line.lstrip())] + HIDDEN_NOTE)
+        elif line.strip() == END_HIDDEN:
+            hiding = False
+        elif not hiding:
+            out.append(line)
+    return "\n".join(out)
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """Feedback step: hidden test code and tracebacks through it never reach a student.
+
+    A cell that held hidden tests keeps its visible lines and, for an error,
+    only ``ErrorName: message`` (the assert messages say what was wrong).
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and BEGIN_HIDDEN in cell.source:
+            cell.source = hide_hidden_source(cell.source)
+            for output in cell.get("outputs", []):
+                if output.output_type == "error":
+                    output.traceback = [f"{_ANSI.sub('', output.ename)}: {_ANSI.sub('', output.evalue)}"]
+        return cell, resources

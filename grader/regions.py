@@ -1,0 +1,156 @@
+"""Student regions in `.py` and `.cu` files: find them, strip them, fill them.
+
+A region is the lines between ``### BEGIN SOLUTION <id>`` and ``### END SOLUTION``
+(``///`` in CUDA files). nbgrader only strips notebooks, so the kit strips code
+files itself, with this one module.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+CODE_SUFFIXES = {".py": "###", ".cu": "///", ".cuh": "///"}
+_PY_DEF = re.compile(r"\s*(?:async\s+)?(?:def|class)\s+(\w+)")
+_C_CALL = re.compile(r"(\w+)\s*\(")
+_C_KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof"}
+
+
+class RegionError(ValueError):
+    """A file's region markers are malformed."""
+
+
+@dataclass
+class Region:
+    """One student region: its tag, the lines it spans and the function around it."""
+
+    tag: str
+    begin: int          # index of the BEGIN marker line
+    end: int            # index of the END marker line
+    indent: str
+    function: str
+
+    def body(self, lines: list[str]) -> list[str]:
+        return lines[self.begin + 1:self.end]
+
+
+def marker(path: Path | str) -> str | None:
+    """The comment prefix of region markers for this file type (None: no regions)."""
+    return CODE_SUFFIXES.get(Path(path).suffix)
+
+
+def _enclosing_function(lines: list[str], index: int, indent: str) -> str:
+    """Name of the function (or class) whose body holds the line at ``index``."""
+    depth = len(indent)
+    for line in reversed(lines[:index]):
+        stripped = line.strip()
+        line_depth = len(line) - len(line.lstrip())
+        if not stripped or line_depth >= depth or stripped.startswith(("#", "//", "/*", "*")):
+            continue
+        depth = line_depth
+        match = _PY_DEF.match(line)
+        if match:
+            return match.group(1)
+        names = [n for n in _C_CALL.findall(line) if n not in _C_KEYWORDS]
+        if names and not line.rstrip().endswith(":"):
+            return names[0]
+    return "this function"
+
+
+def find_regions(text: str, prefix: str, where: str = "") -> list[Region]:
+    """Every region in ``text`` (lines with markers ``prefix BEGIN/END SOLUTION``)."""
+    lines = text.splitlines()
+    begin_re = re.compile(rf"^(\s*){re.escape(prefix)} BEGIN SOLUTION(?:\s+(\S+))?\s*$")
+    end_re = re.compile(rf"^\s*{re.escape(prefix)} END SOLUTION\s*$")
+    regions, open_at = [], None
+    for i, line in enumerate(lines):
+        begin, end = begin_re.match(line), end_re.match(line)
+        if begin:
+            if open_at is not None:
+                raise RegionError(f"{where}:{i + 1}: BEGIN SOLUTION inside the region opened on line {open_at[0] + 1}")
+            if not begin.group(2):
+                raise RegionError(f"{where}:{i + 1}: BEGIN SOLUTION needs an assignment tag, e.g. '{prefix} BEGIN SOLUTION a1'")
+            open_at = (i, begin.group(1), begin.group(2))
+        elif end:
+            if open_at is None:
+                raise RegionError(f"{where}:{i + 1}: END SOLUTION without a BEGIN SOLUTION")
+            start, indent, tag = open_at
+            regions.append(Region(tag, start, i, indent, _enclosing_function(lines, start, indent)))
+            open_at = None
+    if open_at is not None:
+        raise RegionError(f"{where}:{open_at[0] + 1}: BEGIN SOLUTION is never closed")
+    return regions
+
+
+def stub(region: Region, path: Path | str) -> str:
+    """The line a stripped region becomes: it fails clearly when the code runs."""
+    message = (f"{region.function} is not implemented yet: write it in {Path(path).as_posix()} "
+               f"(assignment {region.tag})")
+    if marker(path) == "###":
+        return f'{region.indent}raise NotImplementedError("{message}")'
+    return f'{region.indent}/* {message} */'
+
+
+def strip_text(text: str, path: Path | str, tags: set[str]) -> str:
+    """``text`` with every region whose tag is in ``tags`` replaced by its stub."""
+    prefix = marker(path)
+    if prefix is None:
+        return text
+    lines = text.splitlines()
+    out, last = [], 0
+    for region in find_regions(text, prefix, str(path)):
+        if region.tag not in tags:
+            continue
+        out += lines[last:region.begin]
+        out += [lines[region.begin], stub(region, path), lines[region.end]]
+        last = region.end + 1
+    out += lines[last:]
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def region_bodies(text: str, path: Path | str) -> dict[tuple[str, str, int], list[str]]:
+    """Region bodies keyed by (tag, function, occurrence within that function)."""
+    prefix = marker(path)
+    if prefix is None:
+        return {}
+    lines, bodies, seen = text.splitlines(), {}, {}
+    for region in find_regions(text, prefix, str(path)):
+        n = seen.get((region.tag, region.function), 0)
+        seen[(region.tag, region.function)] = n + 1
+        bodies[(region.tag, region.function, n)] = region.body(lines)
+    return bodies
+
+
+def fill_text(text: str, path: Path | str, bodies: dict, tags: set[str]) -> str:
+    """``text`` with regions of ``tags`` replaced by the matching bodies from ``bodies``."""
+    prefix = marker(path)
+    if prefix is None:
+        return text
+    lines = text.splitlines()
+    out, last, seen = [], 0, {}
+    for region in find_regions(text, prefix, str(path)):
+        n = seen.get((region.tag, region.function), 0)
+        seen[(region.tag, region.function)] = n + 1
+        key = (region.tag, region.function, n)
+        if region.tag not in tags or key not in bodies:
+            continue
+        out += lines[last:region.begin + 1] + bodies[key] + [lines[region.end]]
+        last = region.end + 1
+    out += lines[last:]
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def tags_in(path: Path) -> set[str]:
+    """The assignment tags of the regions in a file."""
+    prefix = marker(path)
+    if prefix is None:
+        return set()
+    return {r.tag for r in find_regions(path.read_text(), prefix, str(path))}
+
+
+def code_files(root: Path):
+    """Every file under ``root`` that can hold regions, skipping caches."""
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and marker(path) and "__pycache__" not in path.parts:
+            yield path

@@ -1,0 +1,86 @@
+"""Release: build an assignment's source folder, let nbgrader generate the student
+version, strip the code regions nbgrader does not know about, and scan for leaks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from . import leakscan, regions
+from .assignments import REPO, Assignment, earlier_tags, later_tags
+from .course import Course
+
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "samples.toml", "_build")
+
+
+class LeakError(SystemExit):
+    """A release would contain solution text; it was deleted."""
+
+
+def copy_code(a: Assignment, dest: Path) -> None:
+    """Copy the code folders into ``dest`` with later assignments' regions already stripped.
+
+    The source folder is what nbgrader restores at grading time, so it must not
+    hold solutions of assignments students have not done yet.
+    """
+    stripped = later_tags(a) - {a.tag}
+    for folder in a.code:
+        shutil.copytree(REPO / folder, dest / folder, ignore=IGNORED)
+        for path in regions.code_files(dest / folder):
+            path.write_text(regions.strip_text(path.read_text(), path, stripped))
+
+
+def build_source(course: Course, a: Assignment) -> Path:
+    """course/source/<name>: the instructor notebook(s) plus the code, ready for nbgrader."""
+    source = course.source(a)
+    shutil.rmtree(source, ignore_errors=True)
+    shutil.copytree(a.folder, source, ignore=IGNORED)
+    copy_code(a, source)
+    return source
+
+
+def stripped_tags(a: Assignment, carry_forward: bool = False) -> set[str]:
+    """Regions emptied in the release: this assignment's and later ones, and with
+    ``carry_forward`` the earlier ones too (students then bring their own code)."""
+    return later_tags(a) | (earlier_tags(a) if carry_forward else set())
+
+
+def strip_release(course: Course, a: Assignment, tags: set[str]) -> None:
+    """Replace the regions of ``tags`` in the released code by stubs."""
+    for path in regions.code_files(course.release(a)):
+        path.write_text(regions.strip_text(path.read_text(), path, tags))
+
+
+def release(course: Course, a: Assignment, carry_forward: bool = False) -> Path:
+    """Build the student release of ``a``; refuse (and delete it) if any solution leaks."""
+    course.write_config()
+    source = build_source(course, a)
+    course.nbgrader("generate_assignment", a.name, "--force", "--create")
+    tags = stripped_tags(a, carry_forward)
+    strip_release(course, a, tags)
+    secret = leakscan.solution_lines(a, sorted(source.glob("*.ipynb")), tags)
+    leaks = leakscan.scan(course.release(a), secret)
+    if leaks:
+        shutil.rmtree(course.release(a), ignore_errors=True)
+        listing = "\n".join(f"  {leak}" for leak in leaks[:20])
+        raise LeakError(f"Release of {a.name} refused: {len(leaks)} solution line(s) would reach "
+                        f"students. The release folder was deleted.\n{listing}")
+    return course.release(a)
+
+
+def carry(a: Assignment, earlier_work: Path, into: Path) -> list[Path]:
+    """Copy a student's own regions of earlier assignments from ``earlier_work`` into ``into``.
+
+    Both are assignment folders (a working copy or a submission). Returns the files changed.
+    """
+    changed = []
+    for path in regions.code_files(into):
+        theirs = earlier_work / path.relative_to(into)
+        if not theirs.exists() or not (regions.tags_in(path) & earlier_tags(a)):
+            continue
+        bodies = regions.region_bodies(theirs.read_text(), theirs)
+        text = regions.fill_text(path.read_text(), path, bodies, earlier_tags(a))
+        if text != path.read_text():
+            path.write_text(text)
+            changed.append(path)
+    return changed
