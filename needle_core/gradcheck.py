@@ -67,7 +67,8 @@ def relative_error(analytic, numerical, floor: float = FLOOR) -> np.ndarray:
     """``|a − n| / max(floor, |a| + |n|)`` element-wise; NaN/Inf give ``inf``."""
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numerical, dtype=np.float64)
-    err = np.abs(a - n) / np.maximum(floor, np.abs(a) + np.abs(n))
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(a - n) / np.maximum(floor, np.abs(a) + np.abs(n))
     return np.where(np.isfinite(a) & np.isfinite(n), err, np.inf)
 
 

@@ -1,0 +1,41 @@
+# Set-up and everyday commands. Every target creates (once) and reuses the local
+# virtual environment .venv, so `make demo` and `make test` work on a fresh machine.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+READY  := $(VENV)/.installed
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: venv demo test test-fast lab release bench clean
+
+venv: $(READY)
+
+$(READY): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(READY)           ## releases, sample submissions, autograding, feedback, gradebook
+	$(PY) -m grader demo
+
+test: $(READY)           ## the whole test suite (runs notebooks through nbgrader)
+	$(PY) -m pytest
+
+test-fast: $(READY)      ## the tests that do not run nbgrader
+	$(PY) -m pytest -m "not slow"
+
+release: $(READY)        ## student releases of every assignment in course/release
+	$(PY) -m grader release
+
+lab: $(READY)            ## JupyterLab on the student releases
+	test -d course/release || $(PY) -m grader release
+	$(VENV)/bin/jupyter lab --notebook-dir=course/release $(LAB_FLAGS)
+
+bench: $(READY)          ## measurements for docs/benchmarks.md
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf course build .pytest_cache
