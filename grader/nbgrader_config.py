@@ -10,6 +10,12 @@ c.CourseDirectory.course_id = "needle"
 # but correct submission, and an infinite loop loses only the cells that call it.
 c.Execute.timeout = 30
 c.Execute.interrupt_on_timeout = True
+c.Execute.error_on_timeout = {
+    "ename": "CellTimeoutError",
+    "evalue": "this cell ran past the time limit and was stopped",
+    "traceback": ["CellTimeoutError: this cell ran past the time limit and was stopped. "
+                  "Look for a loop that never ends in the function it calls."],
+}
 
 # Keep one student's output from flooding the feedback.
 c.LimitOutput.max_lines = 200

@@ -1,0 +1,151 @@
+"""The grading pipeline grades the student's code: the empty release scores 0, the
+reference full marks, and each planted bug loses exactly the points of its tests."""
+
+import html
+import re
+import shutil
+
+import nbformat
+import pytest
+
+from grader import gradebook, samples
+from grader.assignments import available, get
+from grader.autograde import Limits, grade_one
+from grader.check import run_checks
+from grader.course import Course
+from grader.leakscan import scan, solution_lines
+from grader.release import LeakError, carry, release, stripped_tags
+
+pytestmark = pytest.mark.slow
+
+CASES = [(a.name, s) for a in available() for s in samples.load(a)]
+
+
+def case_id(case):
+    return case.name if isinstance(case, samples.Sample) else case
+
+
+@pytest.mark.parametrize("name,sample", CASES, ids=case_id)
+def test_sample_scores(graded_course, name, sample):
+    a = get(name)
+    cells = gradebook.cell_scores(graded_course, a, sample.name)
+    assert cells, f"{sample.name} was not graded"
+    if sample.name == "reference":
+        expected_zero = set()
+    elif sample.name == "empty":
+        expected_zero = set(cells)
+    else:
+        assert sample.fails, f"sample {sample.name} must list the cells it fails"
+        assert set(sample.fails) <= set(cells), f"unknown grade ids in {sample.name}: {set(sample.fails) - set(cells)}"
+        expected_zero = set(sample.fails)
+    for grade_id, (score, best) in cells.items():
+        assert best > 0
+        assert score == (0 if grade_id in expected_zero else best), f"{sample.name}: {grade_id} scored {score}/{best}"
+
+
+def _error_texts(page: str) -> list[str]:
+    blocks = re.findall(r'<div class="output_subarea output_text output_error">(.*?)</div>', page, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", block)) for block in blocks]
+
+
+@pytest.mark.parametrize("name,sample", [c for c in CASES if c[1].breaks], ids=case_id)
+def test_feedback_names_the_broken_function(graded_course, name, sample):
+    a = get(name)
+    pages = list(graded_course.feedback(sample.name, a).glob("*.html"))
+    errors = [text for page in pages for text in _error_texts(page.read_text())]
+    assert errors, "the feedback shows no failure"
+    assert any(sample.breaks in text for text in errors), f"no error message names {sample.breaks}"
+
+
+@pytest.mark.parametrize("name", [a.name for a in available()])
+def test_feedback_never_shows_hidden_test_code(graded_course, name):
+    a = get(name)
+    source_notebooks = sorted(graded_course.source(a).glob("*.ipynb"))
+    hidden = set()
+    for notebook in source_notebooks:
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            inside = cell.source.split("### BEGIN HIDDEN TESTS")[1:]
+            for block in inside:
+                hidden.update(line.strip() for line in block.split("### END HIDDEN TESTS")[0].splitlines()
+                              if len(line.strip()) >= 12)
+    assert hidden, f"{name} has no hidden tests"
+    for student in graded_course.students(a):
+        pages = list(graded_course.feedback(student, a).glob("*.html"))
+        assert pages, f"no feedback for {student}"
+        for page in pages:
+            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text()))
+            shown = [line for line in hidden if line in text]
+            assert not shown, f"{student}'s feedback shows hidden test code: {shown[:3]}"
+
+
+@pytest.mark.parametrize("name", [a.name for a in available()])
+def test_release_has_no_solution_text(graded_course, name):
+    a = get(name)
+    secret = solution_lines(a, sorted(graded_course.source(a).glob("*.ipynb")), stripped_tags(a))
+    assert secret
+    assert scan(graded_course.release(a), secret) == []
+
+
+def test_release_refuses_a_planted_leak(tmp_path, monkeypatch):
+    import grader.release as rel
+    a = get("a1")
+    leaked = "    return float(np.mean(log_sum_exp - Z[np.arange(Z.shape[0]), y]))\n"
+    original = rel.copy_code
+
+    def copy_code_with_a_leak(assignment, dest):
+        original(assignment, dest)
+        helper = dest / "needle_core" / "data.py"
+        helper.write_text(helper.read_text() + "\n\ndef _peek(Z, y, log_sum_exp):\n" + leaked)
+
+    monkeypatch.setattr(rel, "copy_code", copy_code_with_a_leak)
+    course = Course(tmp_path / "course")
+    with pytest.raises(LeakError, match="needle_core/data.py"):
+        release(course, a)
+    assert not course.release(a).exists()
+
+
+def test_a_memory_bomb_costs_only_its_own_cells(graded_course):
+    a = get("a1")
+    bomb = samples.Sample(
+        "memory_bomb", "softmax_loss allocates until it runs out of memory", breaks="softmax_loss",
+        patches=[samples.Patch("needle_core/simple_ml.py", "    Z = np.asarray(Z)\n",
+                               "    hog = []\n    while True:\n        hog.append(np.ones(10**8))\n")])
+    samples.make_submission(graded_course, a, bomb)
+    outcome = grade_one(graded_course, a, bomb.name, Limits(cell_timeout=60, memory_gb=2.0))
+    assert outcome.status == "graded", outcome.log[-2000:]
+    reference = gradebook.cell_scores(graded_course, a, "reference")
+    cells = gradebook.cell_scores(graded_course, a, bomb.name)
+    lost = {gid for gid, (score, best) in cells.items() if score < best}
+    assert lost and all("softmax_loss" in gid for gid in lost)
+    assert set(cells) == set(reference)
+
+
+def test_a_submission_past_its_time_limit_is_killed(graded_course):
+    outcome = grade_one(graded_course, get("a1"), "reference",
+                        Limits(submission_timeout=2))
+    assert outcome.status == "time limit" and outcome.score is None
+
+
+def test_check_tabulates_the_visible_tests(graded_course):
+    a = get("a1")
+    empty = run_checks(graded_course.release(a), cell_timeout=30)
+    assert empty and not any(r.passed for r in empty)
+    assert all("not implemented yet" in r.message or r.message for r in empty)
+    reference = run_checks(graded_course.submitted("reference", a), cell_timeout=30)
+    assert [r.grade_id for r in reference] == [r.grade_id for r in empty]
+    assert all(r.passed and r.points == r.max_points for r in reference)
+
+
+def test_carry_brings_a_students_own_earlier_code(graded_course, tmp_path):
+    a1, a2 = get("a1"), get("a2")
+    mine = tmp_path / "my_a1"
+    shutil.copytree(graded_course.submitted("reference", a1), mine)
+    path = mine / "needle_core" / "simple_ml.py"
+    path.write_text(path.read_text().replace("shift = Z.max(axis=1, keepdims=True)",
+                                             "shift = Z.max(axis=1, keepdims=True)  # my own"))
+    new = tmp_path / "my_a2"
+    shutil.copytree(graded_course.release(a1), new)   # stands in for an a2 release with a1 stripped
+    changed = carry(a2, mine, new)
+    text = (new / "needle_core" / "simple_ml.py").read_text()
+    assert changed and "# my own" in text
+    assert "softmax is not implemented yet" in text   # a2's own regions stay for the student
