@@ -1,0 +1,397 @@
+"""The computational graph and reverse-mode automatic differentiation.
+
+Every :class:`Tensor` is a node of a graph. A tensor made by an operation
+remembers the operation (``.op``) and its operands (``.inputs``); a tensor made
+from data is a leaf (``.op is None``). Forward values are computed as soon as a
+node is made and kept in ``.cached_data``.
+
+``loss.backward()`` walks the graph from ``loss`` back to the leaves (in reverse
+topological order) and gives every node its adjoint ``.grad = ∂loss/∂node``. The
+adjoints are themselves Tensors built with Tensor operations, so a gradient has
+its own graph and can be differentiated again.
+
+Two pieces of this file are yours to write in a3: :func:`find_topo_sort` and
+:func:`compute_gradient_of_variables`. The rest is the plumbing they use.
+
+Arrays: tensors hold numpy arrays for now. Operations reach the array library
+only through the name ``array_api`` and create arrays only through a device
+(:func:`cpu`), so that a4 can add a CUDA device beside the CPU one.
+"""
+
+from __future__ import annotations
+
+import operator
+from functools import reduce
+from numbers import Number
+
+import numpy
+import numpy as array_api  # the one array library the operations compute with
+
+__all__ = [
+    "array_api", "CPUDevice", "cpu", "default_device", "Value", "Op", "TensorOp",
+    "Tensor", "find_topo_sort", "compute_gradient_of_variables", "sum_node_list",
+]
+
+DEFAULT_DTYPE = "float32"
+
+
+# ---------------------------------------------------------------- devices
+
+class CPUDevice:
+    """Arrays in main memory, computed by numpy."""
+
+    name = "cpu"
+
+    def __repr__(self):
+        return "cpu()"
+
+    def __eq__(self, other):
+        return isinstance(other, CPUDevice)
+
+    def __hash__(self):
+        return hash(self.name)
+
+    def array(self, data, dtype=None):
+        """A new array holding ``data``.
+
+        numpy arrays (and numpy scalars) keep their dtype unless ``dtype`` is
+        given; Python numbers and nested lists become ``float32``, the library's
+        default, unless ``dtype`` is given.
+        """
+        if dtype is None and not isinstance(data, (numpy.ndarray, numpy.generic)):
+            dtype = DEFAULT_DTYPE
+        return numpy.array(data, dtype=dtype)
+
+    def ones(self, shape, dtype=DEFAULT_DTYPE):
+        return numpy.ones(shape, dtype=dtype)
+
+    def zeros(self, shape, dtype=DEFAULT_DTYPE):
+        return numpy.zeros(shape, dtype=dtype)
+
+
+_CPU = CPUDevice()
+
+
+def cpu() -> CPUDevice:
+    """The CPU device (numpy arrays)."""
+    return _CPU
+
+
+def default_device() -> CPUDevice:
+    return _CPU
+
+
+def _check_device(device):
+    if device is None or device == _CPU:
+        return _CPU
+    raise ValueError(f"Tensor: unknown device {device!r}; needle_core has only cpu() so far")
+
+
+# ---------------------------------------------------------------- operations
+
+class Op:
+    """An operation: how to compute its output, and how to differentiate it."""
+
+    def __call__(self, *args):
+        raise NotImplementedError(f"{type(self).__name__}: apply a TensorOp subclass, not a bare Op")
+
+    def compute(self, *args):
+        """The output, computed from the inputs' raw arrays."""
+        raise NotImplementedError(f"{type(self).__name__}.compute is not written")
+
+    def gradient(self, out_grad, node):
+        """The partial adjoints of the inputs, given the output's adjoint ``out_grad``.
+
+        ``node`` is the output Tensor (its ``.inputs`` are the operands). Returns
+        one Tensor per input (a single Tensor when there is one input), each with
+        the shape of its input, written with Tensor operations.
+        """
+        raise NotImplementedError(f"{type(self).__name__}.gradient is not written")
+
+    def gradient_as_tuple(self, out_grad, node) -> tuple:
+        """:meth:`gradient`, always as a tuple with one entry per input."""
+        grads = self.gradient(out_grad, node)
+        if isinstance(grads, tuple):
+            return grads
+        if isinstance(grads, list):
+            return tuple(grads)
+        return (grads,)
+
+
+class TensorOp(Op):
+    """An operation whose output is a Tensor."""
+
+    def __call__(self, *args):
+        return Tensor.make_from_op(self, args)
+
+
+# ---------------------------------------------------------------- graph nodes
+
+class Value:
+    """A node of the computational graph: ``op`` applied to the nodes ``inputs``.
+
+    A leaf has ``op = None`` and no inputs. ``requires_grad`` says whether a
+    gradient should flow to the node; an op's output requires one when any
+    input does.
+    """
+
+    op: Op | None
+    inputs: list
+    cached_data: object
+    requires_grad: bool
+
+    def _init(self, op, inputs, *, cached_data=None, requires_grad=None):
+        if requires_grad is None:
+            requires_grad = any(x.requires_grad for x in inputs)
+        self.op = op
+        self.inputs = inputs
+        self.cached_data = cached_data
+        self.requires_grad = requires_grad
+
+    def realize_cached_data(self):
+        """The node's value, computed from its inputs the first time it is asked for."""
+        if self.cached_data is None:
+            self.cached_data = self.op.compute(*[x.realize_cached_data() for x in self.inputs])
+        return self.cached_data
+
+    def is_leaf(self) -> bool:
+        return self.op is None
+
+
+class Tensor(Value):
+    """An n-dimensional array that records how it was computed.
+
+    ``Tensor(array_like, *, device=None, dtype=None, requires_grad=True)``.
+    With ``dtype=None`` numpy arrays keep their dtype (float64 stays float64,
+    which numerical gradient checks rely on); Python numbers and nested lists
+    become float32, the library's default. Arrays and lists are copied; a Tensor
+    argument gives a new leaf sharing its values.
+    """
+
+    grad: Tensor | None = None  # set by backward()
+
+    # numpy must leave `array + tensor` to Tensor.__radd__ instead of looping over the tensor
+    __array_ufunc__ = None
+
+    def __init__(self, array, *, device=None, dtype=None, requires_grad=True):
+        device = _check_device(device)
+        if isinstance(array, Tensor):
+            data = array.realize_cached_data()
+            if dtype is not None and data.dtype != dtype:
+                data = data.astype(dtype)
+        else:
+            data = device.array(array, dtype=dtype)
+        self._init(None, [], cached_data=data, requires_grad=requires_grad)
+
+    @staticmethod
+    def make_from_op(op: Op, inputs) -> Tensor:
+        """The node ``op(*inputs)``, its value computed now.
+
+        Inputs that are not Tensors (numpy arrays) become constant leaves. A node
+        whose inputs are all constants is a constant too: it keeps its value and
+        drops its history, since no gradient will ever flow through it.
+        """
+        inputs = [x if isinstance(x, Tensor) else Tensor(x, requires_grad=False) for x in inputs]
+        tensor = Tensor.__new__(Tensor)
+        tensor._init(op, inputs)
+        tensor.realize_cached_data()
+        if not tensor.requires_grad:
+            tensor.op, tensor.inputs = None, []
+        return tensor
+
+    @staticmethod
+    def make_const(data, requires_grad=False) -> Tensor:
+        """A leaf holding ``data`` as it is (no copy)."""
+        tensor = Tensor.__new__(Tensor)
+        tensor._init(None, [], cached_data=data, requires_grad=requires_grad)
+        return tensor
+
+    # -- data
+
+    @property
+    def data(self) -> Tensor:
+        """The same values, detached from the graph."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: Tensor):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Tensor.data: expected a Tensor, got {type(value).__name__}")
+        if value.dtype != self.dtype:
+            raise ValueError(f"Tensor.data: dtype {value.dtype} does not match "
+                             f"the tensor's {self.dtype}")
+        self.cached_data = value.realize_cached_data()
+
+    def detach(self) -> Tensor:
+        """A leaf with the same values and no history (it does not require grad)."""
+        return Tensor.make_const(self.realize_cached_data())
+
+    def numpy(self):
+        """The values as a numpy array (shared, not copied: do not modify it in place)."""
+        return self.realize_cached_data()
+
+    @property
+    def shape(self) -> tuple:
+        return self.realize_cached_data().shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def dtype(self):
+        return self.realize_cached_data().dtype
+
+    @property
+    def device(self) -> CPUDevice:
+        return _CPU  # numpy arrays live on the CPU
+
+    def __repr__(self):
+        return f"needle.Tensor({self.realize_cached_data()!r})"
+
+    def __str__(self):
+        return str(self.realize_cached_data())
+
+    # -- differentiation
+
+    def backward(self, out_grad=None):
+        """Store ``∂(Σ out_grad ⊙ self)/∂node`` in ``.grad`` of every node of the graph.
+
+        ``out_grad`` defaults to ones of this tensor's shape (for a scalar loss:
+        plain ∂loss/∂node).
+        """
+        if out_grad is None:
+            out_grad = Tensor.make_const(self.device.ones(self.shape, dtype=self.dtype))
+        elif not isinstance(out_grad, Tensor):
+            out_grad = Tensor(out_grad, dtype=self.dtype, requires_grad=False)
+        if out_grad.shape != self.shape:
+            raise ValueError(f"backward: out_grad has shape {out_grad.shape}, "
+                             f"the tensor has shape {self.shape}")
+        compute_gradient_of_variables(self, out_grad)
+
+    # -- Python operators: a Tensor operand gives the element-wise op, a number the scalar op
+
+    def __add__(self, other):
+        if isinstance(other, Number):
+            return ops.add_scalar(self, other)
+        return ops.add(self, other)
+
+    def __sub__(self, other):
+        if isinstance(other, Number):
+            return ops.add_scalar(self, -other)
+        return ops.add(self, ops.negate(other))
+
+    def __rsub__(self, other):
+        if isinstance(other, Number):
+            return ops.add_scalar(ops.negate(self), other)
+        return ops.add(other, ops.negate(self))
+
+    def __mul__(self, other):
+        if isinstance(other, Number):
+            return ops.mul_scalar(self, other)
+        return ops.multiply(self, other)
+
+    def __truediv__(self, other):
+        if isinstance(other, Number):
+            return ops.divide_scalar(self, other)
+        return ops.divide(self, other)
+
+    def __rtruediv__(self, other):
+        if isinstance(other, Number):
+            return ops.mul_scalar(ops.power_scalar(self, -1), other)
+        return ops.divide(other, self)
+
+    def __pow__(self, other):
+        if isinstance(other, Number):
+            return ops.power_scalar(self, other)
+        return ops.power(self, other)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    def __neg__(self):
+        return ops.negate(self)
+
+    __radd__ = __add__
+    __rmul__ = __mul__
+
+    # -- methods for the shape operations
+
+    def sum(self, axes=None) -> Tensor:
+        return ops.summation(self, axes)
+
+    def reshape(self, shape) -> Tensor:
+        return ops.reshape(self, shape)
+
+    def transpose(self, axes=None) -> Tensor:
+        return ops.transpose(self, axes)
+
+    def broadcast_to(self, shape) -> Tensor:
+        return ops.broadcast_to(self, shape)
+
+
+# ---------------------------------------------------------------- reverse mode
+
+def find_topo_sort(node_list) -> list:
+    """All nodes that the nodes of ``node_list`` depend on, in topological order.
+
+    The order is the post-order of a depth-first search that starts from each
+    node of ``node_list`` in turn and visits a node's inputs in order: a node
+    comes after all of its inputs, and every node appears exactly once.
+    """
+    ### BEGIN SOLUTION a3
+    visited = set()
+    topo_order = []
+    for node in node_list:
+        topo_sort_dfs(node, visited, topo_order)
+    return topo_order
+    ### END SOLUTION
+
+
+def topo_sort_dfs(node, visited, topo_order):
+    """Depth-first search from ``node``: append every unvisited node after its inputs."""
+    ### BEGIN SOLUTION a3
+    if node in visited:
+        return
+    visited.add(node)
+    for inp in node.inputs:
+        topo_sort_dfs(inp, visited, topo_order)
+    topo_order.append(node)
+    ### END SOLUTION
+
+
+def compute_gradient_of_variables(output_tensor, out_grad):
+    """Reverse-mode differentiation: set ``.grad`` of every node that ``output_tensor`` depends on.
+
+    Visit the nodes in reverse topological order. When a node is reached,
+    all of its consumers have been processed, so its adjoint is complete:
+    the sum of the partial adjoints its consumers sent it,
+
+        node.grad = Σ_consumers  ∂(consumer)/∂(node)ᵀ · consumer.grad.
+
+    Then send each of its inputs its partial adjoint, from
+    ``node.op.gradient_as_tuple(node.grad, node)``. The output's own adjoint is
+    ``out_grad``. Use ``node_to_output_grads_list`` (node → list of partial
+    adjoints) and :func:`sum_node_list`.
+    """
+    node_to_output_grads_list = {output_tensor: [out_grad]}
+    ### BEGIN SOLUTION a3
+    for node in reversed(find_topo_sort([output_tensor])):
+        node.grad = sum_node_list(node_to_output_grads_list[node])
+        if node.is_leaf():
+            continue
+        for inp, partial in zip(node.inputs, node.op.gradient_as_tuple(node.grad, node)):
+            node_to_output_grads_list.setdefault(inp, []).append(partial)
+    ### END SOLUTION
+
+
+def sum_node_list(node_list):
+    """The sum of a list of Tensors, as one Tensor (no ``0 +`` in front)."""
+    return reduce(operator.add, node_list)
+
+
+# The operations build on the classes above, and Tensor's operators call them.
+from . import ops  # noqa: E402

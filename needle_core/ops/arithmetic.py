@@ -1,0 +1,197 @@
+"""Arithmetic: + − × ÷ and powers, element-wise between two Tensors or with a scalar.
+
+Element-wise ops need operands of the same shape: broadcast explicitly with
+``broadcast_to``, so that every gradient here keeps the shape of its input.
+A scalar is a plain Python number, kept apart from the graph: it gets no gradient.
+"""
+
+from __future__ import annotations
+
+from ..autograd import Tensor, TensorOp
+from .checks import as_number, check_same_shape
+from .elementwise import log
+
+
+class EWiseAdd(TensorOp):
+    """a + b.   ∂(a+b)/∂a = 1,  ∂(a+b)/∂b = 1."""
+
+    def compute(self, a, b):
+        check_same_shape("add", a, b)
+        ### BEGIN SOLUTION a3
+        return a + b
+        ### END SOLUTION
+
+    def gradient(self, out_grad: Tensor, node: Tensor):
+        ### BEGIN SOLUTION a3
+        return out_grad, out_grad
+        ### END SOLUTION
+
+
+def add(a, b):
+    return EWiseAdd()(a, b)
+
+
+class AddScalar(TensorOp):
+    """a + c for a number c.   ∂(a+c)/∂a = 1."""
+
+    def __init__(self, scalar):
+        self.scalar = as_number(scalar, "add_scalar")
+
+    def compute(self, a):
+        ### BEGIN SOLUTION a3
+        return a + self.scalar
+        ### END SOLUTION
+
+    def gradient(self, out_grad: Tensor, node: Tensor):
+        ### BEGIN SOLUTION a3
+        return out_grad
+        ### END SOLUTION
+
+
+def add_scalar(a, scalar):
+    return AddScalar(scalar)(a)
+
+
+class EWiseMul(TensorOp):
+    """a ⊙ b.   ∂(ab)/∂a = b,  ∂(ab)/∂b = a."""
+
+    def compute(self, a, b):
+        check_same_shape("multiply", a, b)
+        ### BEGIN SOLUTION a3
+        return a * b
+        ### END SOLUTION
+
+    def gradient(self, out_grad: Tensor, node: Tensor):
+        ### BEGIN SOLUTION a3
+        a, b = node.inputs
+        return out_grad * b, out_grad * a
+        ### END SOLUTION
+
+
+def multiply(a, b):
+    return EWiseMul()(a, b)
+
+
+class MulScalar(TensorOp):
+    """c · a for a number c.   ∂(ca)/∂a = c."""
+
+    def __init__(self, scalar):
+        self.scalar = as_number(scalar, "mul_scalar")
+
+    def compute(self, a):
+        ### BEGIN SOLUTION a3
+        return a * self.scalar
+        ### END SOLUTION
+
+    def gradient(self, out_grad: Tensor, node: Tensor):
+        ### BEGIN SOLUTION a3
+        return out_grad * self.scalar
+        ### END SOLUTION
+
+
+def mul_scalar(a, scalar):
+    return MulScalar(scalar)(a)
+
+
+class EWisePow(TensorOp):
+    """a ** b, element-wise (a > 0 where b is not an integer).
+
+    ∂(aᵇ)/∂a = b·aᵇ⁻¹,   ∂(aᵇ)/∂b = aᵇ·ln a.
+    """
+
+    def compute(self, a, b):
+        check_same_shape("power", a, b)
+        ### BEGIN SOLUTION a3
+        return a ** b
+        ### END SOLUTION
+
+    def gradient(self, out_grad: Tensor, node: Tensor):
+        ### BEGIN SOLUTION a3
+        a, b = node.inputs
+        return out_grad * b * a ** (b - 1), out_grad * node * log(a)
+        ### END SOLUTION
+
+
+def power(a, b):
+    return EWisePow()(a, b)
+
+
+class PowerScalar(TensorOp):
+    """a ** c for a number c.   ∂(aᶜ)/∂a = c·aᶜ⁻¹."""
+
+    def __init__(self, scalar):
+        self.scalar = as_number(scalar, "power_scalar")
+
+    def compute(self, a):
+        ### BEGIN SOLUTION a3
+        return a ** self.scalar
+        ### END SOLUTION
+
+    def gradient(self, out_grad: Tensor, node: Tensor):
+        ### BEGIN SOLUTION a3
+        a = node.inputs[0]
+        return out_grad * self.scalar * a ** (self.scalar - 1)
+        ### END SOLUTION
+
+
+def power_scalar(a, scalar):
+    return PowerScalar(scalar)(a)
+
+
+class EWiseDiv(TensorOp):
+    """a / b, element-wise.   ∂(a/b)/∂a = 1/b,  ∂(a/b)/∂b = −a/b²."""
+
+    def compute(self, a, b):
+        check_same_shape("divide", a, b)
+        ### BEGIN SOLUTION a3
+        return a / b
+        ### END SOLUTION
+
+    def gradient(self, out_grad: Tensor, node: Tensor):
+        ### BEGIN SOLUTION a3
+        a, b = node.inputs
+        return out_grad / b, -out_grad * a / (b * b)
+        ### END SOLUTION
+
+
+def divide(a, b):
+    return EWiseDiv()(a, b)
+
+
+class DivScalar(TensorOp):
+    """a / c for a number c.   ∂(a/c)/∂a = 1/c."""
+
+    def __init__(self, scalar):
+        self.scalar = as_number(scalar, "divide_scalar")
+
+    def compute(self, a):
+        ### BEGIN SOLUTION a3
+        return a / self.scalar
+        ### END SOLUTION
+
+    def gradient(self, out_grad: Tensor, node: Tensor):
+        ### BEGIN SOLUTION a3
+        return out_grad / self.scalar
+        ### END SOLUTION
+
+
+def divide_scalar(a, scalar):
+    return DivScalar(scalar)(a)
+
+
+class Negate(TensorOp):
+    """−a.   ∂(−a)/∂a = −1."""
+
+    def compute(self, a):
+        ### BEGIN SOLUTION a3
+        return -a
+        ### END SOLUTION
+
+    def gradient(self, out_grad: Tensor, node: Tensor):
+        ### BEGIN SOLUTION a3
+        return -out_grad
+        ### END SOLUTION
+
+
+def negate(a):
+    return Negate()(a)
