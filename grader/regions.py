@@ -41,9 +41,10 @@ def marker(path: Path | str) -> str | None:
 
 
 def _enclosing_function(lines: list[str], index: int, indent: str) -> str:
-    """Name of the function (or class) whose body holds the line at ``index``."""
+    """Name of the function whose body holds line ``index``: ``Class.method`` for a method."""
     depth = len(indent)
-    for line in reversed(lines[:index]):
+    for i in range(index - 1, -1, -1):
+        line = lines[i]
         stripped = line.strip()
         line_depth = len(line) - len(line.lstrip())
         if not stripped or line_depth >= depth or stripped.startswith(("#", "//", "/*", "*")):
@@ -51,7 +52,8 @@ def _enclosing_function(lines: list[str], index: int, indent: str) -> str:
         depth = line_depth
         match = _PY_DEF.match(line)
         if match:
-            return match.group(1)
+            owner = _enclosing_function(lines, i, line[:line_depth]) if line_depth else None
+            return f"{owner}.{match.group(1)}" if owner and owner != "this function" else match.group(1)
         names = [n for n in _C_CALL.findall(line) if n not in _C_KEYWORDS]
         if names and not line.rstrip().endswith(":"):
             return names[0]

@@ -52,14 +52,7 @@ class CPUDevice:
         return hash(self.name)
 
     def array(self, data, dtype=None):
-        """A new array holding ``data``.
-
-        numpy arrays (and numpy scalars) keep their dtype unless ``dtype`` is
-        given; Python numbers and nested lists become ``float32``, the library's
-        default, unless ``dtype`` is given.
-        """
-        if dtype is None and not isinstance(data, (numpy.ndarray, numpy.generic)):
-            dtype = DEFAULT_DTYPE
+        """A new array holding ``data``, with numpy's dtype rules unless ``dtype`` is given."""
         return numpy.array(data, dtype=dtype)
 
     def ones(self, shape, dtype=DEFAULT_DTYPE):
@@ -162,9 +155,10 @@ class Tensor(Value):
     """An n-dimensional array that records how it was computed.
 
     ``Tensor(array_like, *, device=None, dtype=None, requires_grad=True)``.
-    With ``dtype=None`` numpy arrays keep their dtype (float64 stays float64,
-    which numerical gradient checks rely on); Python numbers and nested lists
-    become float32, the library's default. Arrays and lists are copied; a Tensor
+    With ``dtype=None`` the data keeps the dtype numpy would give it: float64
+    arrays and lists of Python floats stay float64 (numerical gradient checks
+    rely on this), float32 arrays stay float32. Pass ``dtype="float32"`` for the
+    single precision training uses. Arrays and lists are copied; a Tensor
     argument gives a new leaf sharing its values.
     """
 

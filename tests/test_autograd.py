@@ -34,10 +34,11 @@ def test_top_level_exposes_tensor_autograd_ops_and_every_op():
 @pytest.mark.parametrize("data, dtype", [
     (np.ones((2, 3), dtype=np.float64), "float64"),
     (np.ones((2, 3), dtype=np.float32), "float32"),
-    ([[1.0, 2.0], [3.0, 4.0]], "float32"),
-    ([1, 2, 3], "float32"),
-    (2.5, "float32"),
+    ([[1.0, 2.0], [3.0, 4.0]], "float64"),   # as numpy would (design §5)
+    ([1, 2, 3], "int64"),
+    (2.5, "float64"),
     (np.float64(2.5), "float64"),
+    (np.float32(2.5), "float32"),
 ])
 def test_tensor_dtype_defaults_follow_the_input(data, dtype):
     t = ndl.Tensor(data)

@@ -1,0 +1,27 @@
+"""`make bench`: every measurement quoted in docs/benchmarks.md, printed as Markdown."""
+
+import datetime
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = ["bench_milestones.py", "bench_autodiff_epoch.py", "bench_grading.py"]
+
+
+def main():
+    cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True,
+                         text=True).stdout.strip() or platform.machine()
+    print(f"# {datetime.date.today()} on {cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, "
+          f"Python {platform.python_version()}\n")
+    for script in SCRIPTS:
+        if (HERE / script).exists():
+            print(f"## {script}\n")
+            sys.stdout.flush()
+            subprocess.run([sys.executable, str(HERE / script)], check=True)
+            print()
+
+
+if __name__ == "__main__":
+    main()
