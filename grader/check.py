@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,14 +14,21 @@ from .gradebook import format_table
 from .course import grading_env
 
 
+HIDDEN = re.compile(r"_hidden(_|$)")
+
+
 @dataclass
 class TestResult:
     notebook: str
     grade_id: str
-    passed: bool
+    passed: bool | None      # None: a hidden test cell, which only runs when graded
     points: float
     max_points: float
     message: str
+
+    @property
+    def hidden(self) -> bool:
+        return self.passed is None
 
 
 def _message(cell) -> str:
@@ -47,18 +55,27 @@ def run_checks(folder: Path, cell_timeout: int = 120) -> list[TestResult]:
         client.execute(env=grading_env())
         for cell in nb.cells:
             if is_grade(cell) and cell.cell_type == "code":
+                grade_id = cell.metadata.nbgrader["grade_id"]
                 points, max_points = determine_grade(cell)
-                results.append(TestResult(path.name, cell.metadata.nbgrader["grade_id"],
-                                          points == max_points, points or 0.0, max_points,
-                                          _message(cell)))
+                if HIDDEN.search(grade_id):
+                    results.append(TestResult(path.name, grade_id, None, 0.0, max_points, ""))
+                else:
+                    results.append(TestResult(path.name, grade_id, points == max_points,
+                                              points or 0.0, max_points, _message(cell)))
     return results
 
 
 def report(results: list[TestResult]) -> str:
+    """The table a student sees: each test, its result, points and failure message."""
     rows = [("test", "result", "points", "message")]
     for r in results:
-        rows.append((r.grade_id, "passed" if r.passed else "FAILED",
-                     f"{r.points:g}/{r.max_points:g}", r.message[:100]))
-    got = sum(r.points for r in results)
-    total = sum(r.max_points for r in results)
-    return format_table(rows) + f"\n\n{got:g} of {total:g} points from the visible tests."
+        if r.hidden:
+            rows.append((r.grade_id, "hidden", f"-/{r.max_points:g}", "runs when your work is graded"))
+        else:
+            rows.append((r.grade_id, "passed" if r.passed else "FAILED",
+                         f"{r.points:g}/{r.max_points:g}", r.message[:100]))
+    visible = [r for r in results if not r.hidden]
+    got, total = sum(r.points for r in visible), sum(r.max_points for r in visible)
+    hidden = sum(r.max_points for r in results if r.hidden)
+    return (format_table(rows) + f"\n\n{got:g} of {total:g} points from the visible tests; "
+            f"{hidden:g} more from hidden tests when graded.")
