@@ -27,7 +27,7 @@ def copy_code(a: Assignment, dest: Path) -> None:
     for folder in a.code:
         shutil.copytree(REPO / folder, dest / folder, ignore=IGNORED)
         for path in regions.code_files(dest / folder):
-            path.write_text(regions.strip_text(path.read_text(), path, stripped))
+            path.write_text(regions.strip_text(path.read_text(), path.relative_to(dest), stripped))
 
 
 def build_source(course: Course, a: Assignment) -> Path:
@@ -47,8 +47,9 @@ def stripped_tags(a: Assignment, carry_forward: bool = False) -> set[str]:
 
 def strip_release(course: Course, a: Assignment, tags: set[str]) -> None:
     """Replace the regions of ``tags`` in the released code by stubs."""
-    for path in regions.code_files(course.release(a)):
-        path.write_text(regions.strip_text(path.read_text(), path, tags))
+    root = course.release(a)
+    for path in regions.code_files(root):
+        path.write_text(regions.strip_text(path.read_text(), path.relative_to(root), tags))
 
 
 def release(course: Course, a: Assignment, carry_forward: bool = False) -> Path:
