@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_milestones.py", "bench_autodiff_epoch.py", "bench_grading.py"]
+RUNS = [
+    ["bench_milestones.py"],
+    ["bench_autodiff_epoch.py", "--examples", "10000", "--hidden", "100", "--repeat", "5"],
+    ["bench_autodiff_epoch.py", "--examples", "60000", "--hidden", "400", "--repeat", "3"],
+    ["bench_grading.py"],
+]
 
 
 def main():
@@ -15,12 +20,11 @@ def main():
                          text=True).stdout.strip() or platform.machine()
     print(f"# {datetime.date.today()} on {cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, "
           f"Python {platform.python_version()}\n")
-    for script in SCRIPTS:
-        if (HERE / script).exists():
-            print(f"## {script}\n")
-            sys.stdout.flush()
-            subprocess.run([sys.executable, str(HERE / script)], check=True)
-            print()
+    for script, *args in RUNS:
+        print(f"## {' '.join([script, *args])}\n")
+        sys.stdout.flush()
+        subprocess.run([sys.executable, str(HERE / script), *args], check=True)
+        print()
 
 
 if __name__ == "__main__":
