@@ -64,13 +64,12 @@ class Course:
         )
         return path
 
-    def nbgrader(self, *args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
-        """Run one nbgrader command in the course directory."""
+    def nbgrader(self, *args: str) -> subprocess.CompletedProcess:
+        """Run one nbgrader command in the course directory (its config written first)."""
         self.write_config()
         cmd = [sys.executable, "-m", "nbgrader", *args]
-        result = subprocess.run(cmd, cwd=self.root, env=grading_env(), capture_output=True,
-                                text=True, **kwargs)
-        if check and result.returncode != 0:
+        result = subprocess.run(cmd, cwd=self.root, env=grading_env(), capture_output=True, text=True)
+        if result.returncode != 0:
             raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
 

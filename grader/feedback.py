@@ -10,14 +10,12 @@ from .course import Course
 
 def feedback(course: Course, a: Assignment) -> list[Path]:
     """Per-student HTML feedback (hidden tests removed by grader.preprocessors)."""
-    course.write_config()
     course.nbgrader("generate_feedback", a.name, "--force")
     return sorted((course.root / "feedback").glob(f"*/{a.name}/*.html"))
 
 
 def export(course: Course, to: Path) -> Path:
     """All grades of the gradebook as CSV."""
-    course.write_config()
     to = Path(to).resolve()
     course.nbgrader("export", f"--to={to}")
     return to

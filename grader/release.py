@@ -54,7 +54,6 @@ def strip_release(course: Course, a: Assignment, tags: set[str]) -> None:
 
 def release(course: Course, a: Assignment, carry_forward: bool = False) -> Path:
     """Build the student release of ``a``; refuse (and delete it) if any solution leaks."""
-    course.write_config()
     source = build_source(course, a)
     course.nbgrader("generate_assignment", a.name, "--force", "--create")
     tags = stripped_tags(a, carry_forward)

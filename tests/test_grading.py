@@ -41,6 +41,20 @@ def test_sample_scores(graded_course, name, sample):
     for grade_id, (score, best) in cells.items():
         assert best > 0
         assert score == (0 if grade_id in expected_zero else best), f"{sample.name}: {grade_id} scored {score}/{best}"
+    timed_out = {gid for gid, errors in _cell_errors(graded_course, a, sample.name).items()
+                 if "CellTimeoutError" in errors}
+    assert timed_out == (set(sample.fails) if sample.timeout else set())
+
+
+def _cell_errors(course, a, student) -> dict[str, list[str]]:
+    """{grade_id: error names} of the graded cells of an autograded notebook."""
+    errors = {}
+    for path in course.autograded(student, a).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.metadata.get("nbgrader", {}).get("grade"):
+                errors[grade_id] = [o.ename for o in cell.get("outputs", []) if o.output_type == "error"]
+    return errors
 
 
 def _error_texts(page: str) -> list[str]:
