@@ -169,3 +169,16 @@ def test_carry_brings_a_students_own_earlier_code(graded_course, tmp_path):
     text = (new / "needle_core" / "simple_ml.py").read_text()
     assert changed and "# my own" in text
     assert "softmax is not implemented yet" in text   # a2's own regions stay for the student
+
+
+def test_a_release_fills_earlier_regions_unless_students_carry_their_own(graded_course, tmp_path):
+    a2 = get("a2")
+    default = (graded_course.release(a2) / "needle_core" / "simple_ml.py").read_text()
+    assert "parse_mnist is not implemented yet" not in default        # a1: the reference
+    assert "nn_epoch is not implemented yet" in default                # a2: the student's job
+    assert "find_topo_sort is not implemented yet" in (graded_course.release(a2) / "needle_core" / "autograd.py").read_text()
+
+    course = Course(tmp_path / "course")
+    release(course, a2, carry_forward=True)
+    own = (course.release(a2) / "needle_core" / "simple_ml.py").read_text()
+    assert "parse_mnist is not implemented yet" in own and "nn_epoch is not implemented yet" in own
