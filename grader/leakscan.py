@@ -12,8 +12,7 @@ from . import regions
 from .assignments import REPO, Assignment
 
 MIN_LENGTH = 12   # shorter lines ("return Z", "else:") are too generic to call a leak
-NOTEBOOK_BLOCKS = [("### BEGIN SOLUTION", "### END SOLUTION"),
-                   ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")]
+NOTEBOOK_BLOCKS = [regions.NOTEBOOK_SOLUTION, regions.NOTEBOOK_HIDDEN]
 
 
 @dataclass
@@ -101,6 +100,6 @@ def scan(folder: Path, secret: set[str]) -> list[Leak]:
         rel = path.relative_to(folder).as_posix()
         for where, line in _text_lines(path):
             stripped = line.strip()
-            if stripped in secret or "BEGIN HIDDEN TESTS" in line:
+            if stripped in secret or regions.NOTEBOOK_HIDDEN[0] in line:
                 leaks.append(Leak(rel, where, stripped))
     return leaks

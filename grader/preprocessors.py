@@ -6,8 +6,9 @@ import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
+from .regions import NOTEBOOK_HIDDEN
+
+BEGIN_HIDDEN, END_HIDDEN = NOTEBOOK_HIDDEN
 HIDDEN_NOTE = "# Hidden tests ran here. Their code is not shown; the message below says what failed."
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

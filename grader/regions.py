@@ -2,7 +2,8 @@
 
 A region is the lines between ``### BEGIN SOLUTION <id>`` and ``### END SOLUTION``
 (``///`` in CUDA files). nbgrader only strips notebooks, so the kit strips code
-files itself, with this one module.
+files itself, with this one module. Notebook cells use nbgrader's own markers,
+named here too so that every part of the grader reads them the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CODE_SUFFIXES = {".py": "###", ".cu": "///", ".cuh": "///"}
+NOTEBOOK_SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
+NOTEBOOK_HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 _PY_DEF = re.compile(r"\s*(?:async\s+)?(?:def|class)\s+(\w+)")
 _C_CALL = re.compile(r"(\w+)\s*\(")
 _C_KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof"}
@@ -94,21 +97,40 @@ def stub(region: Region, path: Path | str) -> str:
     return f'{region.indent}/* {message} */'
 
 
-def strip_text(text: str, path: Path | str, tags: set[str]) -> str:
-    """``text`` with every region whose tag is in ``tags`` replaced by its stub."""
+def _keyed(regions: list[Region]):
+    """(key, region) pairs, the key being (tag, function, occurrence within that function)."""
+    seen = {}
+    for region in regions:
+        n = seen.get((region.tag, region.function), 0)
+        seen[(region.tag, region.function)] = n + 1
+        yield (region.tag, region.function, n), region
+
+
+def _rewrite(text: str, path: Path | str, new_body) -> str:
+    """``text`` with each region's body replaced by ``new_body(key, region)`` (None: keep it)."""
     prefix = marker(path)
     if prefix is None:
         return text
     lines = text.splitlines()
     out, last = [], 0
-    for region in find_regions(text, prefix, str(path)):
-        if region.tag not in tags:
+    for key, region in _keyed(find_regions(text, prefix, str(path))):
+        body = new_body(key, region)
+        if body is None:
             continue
-        out += lines[last:region.begin]
-        out += [lines[region.begin], stub(region, path), lines[region.end]]
+        out += lines[last:region.begin + 1] + body + [lines[region.end]]
         last = region.end + 1
     out += lines[last:]
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+
+
+def strip_text(text: str, path: Path | str, tags: set[str]) -> str:
+    """``text`` with every region whose tag is in ``tags`` replaced by its stub."""
+    return _rewrite(text, path, lambda key, r: [stub(r, path)] if r.tag in tags else None)
+
+
+def fill_text(text: str, path: Path | str, bodies: dict, tags: set[str]) -> str:
+    """``text`` with regions of ``tags`` replaced by the matching bodies from ``bodies``."""
+    return _rewrite(text, path, lambda key, r: bodies.get(key) if r.tag in tags else None)
 
 
 def region_bodies(text: str, path: Path | str) -> dict[tuple[str, str, int], list[str]]:
@@ -116,31 +138,14 @@ def region_bodies(text: str, path: Path | str) -> dict[tuple[str, str, int], lis
     prefix = marker(path)
     if prefix is None:
         return {}
-    lines, bodies, seen = text.splitlines(), {}, {}
-    for region in find_regions(text, prefix, str(path)):
-        n = seen.get((region.tag, region.function), 0)
-        seen[(region.tag, region.function)] = n + 1
-        bodies[(region.tag, region.function, n)] = region.body(lines)
-    return bodies
-
-
-def fill_text(text: str, path: Path | str, bodies: dict, tags: set[str]) -> str:
-    """``text`` with regions of ``tags`` replaced by the matching bodies from ``bodies``."""
-    prefix = marker(path)
-    if prefix is None:
-        return text
     lines = text.splitlines()
-    out, last, seen = [], 0, {}
-    for region in find_regions(text, prefix, str(path)):
-        n = seen.get((region.tag, region.function), 0)
-        seen[(region.tag, region.function)] = n + 1
-        key = (region.tag, region.function, n)
-        if region.tag not in tags or key not in bodies:
-            continue
-        out += lines[last:region.begin + 1] + bodies[key] + [lines[region.end]]
-        last = region.end + 1
-    out += lines[last:]
-    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
+    return {key: region.body(lines) for key, region in _keyed(find_regions(text, prefix, str(path)))}
+
+
+def strip_tree(root: Path, tags: set[str]) -> None:
+    """Strip the regions of ``tags`` from every code file under ``root`` (stubs name paths from ``root``)."""
+    for path in code_files(root):
+        path.write_text(strip_text(path.read_text(), path.relative_to(root), tags))
 
 
 def tags_in(path: Path) -> set[str]:

@@ -23,11 +23,9 @@ def copy_code(a: Assignment, dest: Path) -> None:
     The source folder is what nbgrader restores at grading time, so it must not
     hold solutions of assignments students have not done yet.
     """
-    stripped = later_tags(a) - {a.tag}
     for folder in a.code:
         shutil.copytree(REPO / folder, dest / folder, ignore=IGNORED)
-        for path in regions.code_files(dest / folder):
-            path.write_text(regions.strip_text(path.read_text(), path.relative_to(dest), stripped))
+    regions.strip_tree(dest, later_tags(a) - {a.tag})
 
 
 def build_source(course: Course, a: Assignment) -> Path:
@@ -45,19 +43,12 @@ def stripped_tags(a: Assignment, carry_forward: bool = False) -> set[str]:
     return later_tags(a) | (earlier_tags(a) if carry_forward else set())
 
 
-def strip_release(course: Course, a: Assignment, tags: set[str]) -> None:
-    """Replace the regions of ``tags`` in the released code by stubs."""
-    root = course.release(a)
-    for path in regions.code_files(root):
-        path.write_text(regions.strip_text(path.read_text(), path.relative_to(root), tags))
-
-
 def release(course: Course, a: Assignment, carry_forward: bool = False) -> Path:
     """Build the student release of ``a``; refuse (and delete it) if any solution leaks."""
     source = build_source(course, a)
     course.nbgrader("generate_assignment", a.name, "--force", "--create")
     tags = stripped_tags(a, carry_forward)
-    strip_release(course, a, tags)
+    regions.strip_tree(course.release(a), tags)
     secret = leakscan.solution_lines(a, sorted(source.glob("*.ipynb")), tags)
     leaks = leakscan.scan(course.release(a), secret)
     if leaks:
@@ -79,8 +70,9 @@ def carry(a: Assignment, earlier_work: Path, into: Path) -> list[Path]:
         if not theirs.exists() or not (regions.tags_in(path) & earlier_tags(a)):
             continue
         bodies = regions.region_bodies(theirs.read_text(), theirs)
-        text = regions.fill_text(path.read_text(), path, bodies, earlier_tags(a))
-        if text != path.read_text():
+        before = path.read_text()
+        text = regions.fill_text(before, path, bodies, earlier_tags(a))
+        if text != before:
             path.write_text(text)
             changed.append(path)
     return changed

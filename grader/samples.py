@@ -50,7 +50,7 @@ def load(a: Assignment) -> list[Sample]:
 
 def _strip_markers(source: str) -> str:
     return "\n".join(line for line in source.splitlines()
-                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+                     if line.strip() not in regions.NOTEBOOK_SOLUTION)
 
 
 def fill_notebook(released: Path, source: Path) -> None:

@@ -14,6 +14,7 @@ from grader.autograde import Limits, grade_one
 from grader.check import report, run_checks
 from grader.course import Course
 from grader.leakscan import scan, solution_lines
+from grader.regions import NOTEBOOK_HIDDEN
 from grader.release import LeakError, carry, release, stripped_tags
 
 pytestmark = pytest.mark.slow
@@ -78,9 +79,9 @@ def test_feedback_never_shows_hidden_test_code(graded_course, name):
     hidden = set()
     for notebook in source_notebooks:
         for cell in nbformat.read(notebook, as_version=4).cells:
-            inside = cell.source.split("### BEGIN HIDDEN TESTS")[1:]
-            for block in inside:
-                hidden.update(line.strip() for line in block.split("### END HIDDEN TESTS")[0].splitlines()
+            begin, end = NOTEBOOK_HIDDEN
+            for block in cell.source.split(begin)[1:]:
+                hidden.update(line.strip() for line in block.split(end)[0].splitlines()
                               if len(line.strip()) >= 12)
     assert hidden, f"{name} has no hidden tests"
     for student in graded_course.students(a):
