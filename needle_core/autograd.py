@@ -34,6 +34,9 @@ __all__ = [
 
 DEFAULT_DTYPE = "float32"
 
+# True while Op.gradient_as_tuple builds partial adjoints of which some may never be needed
+_deferring = False
+
 
 # ---------------------------------------------------------------- devices
 
@@ -101,14 +104,51 @@ class Op:
         """
         raise NotImplementedError(f"{type(self).__name__}.gradient is not written")
 
+    def output_shape(self, *input_shapes) -> tuple | None:
+        """The output's shape, from the inputs' shapes alone; None where the op cannot tell.
+
+        An op that can tell lets an adjoint nobody needs stay unevaluated
+        (see :meth:`gradient_as_tuple`).
+        """
+        return None
+
     def gradient_as_tuple(self, out_grad, node) -> tuple:
-        """:meth:`gradient`, always as a tuple with one entry per input."""
-        grads = self.gradient(out_grad, node)
+        """:meth:`gradient`, always as a tuple with one entry per input.
+
+        When an input needs no gradient (``requires_grad`` is false: data, labels,
+        constants), the products that only its partial adjoint uses are built but
+        not computed: such a partial adjoint is evaluated only if someone reads it
+        (``x.grad.numpy()``). For an input batch ``X`` in ``X @ W`` this skips the
+        product ``out_grad @ Wᵀ``, as large as the forward one. The adjoints of
+        inputs that do need one are computed here, as always.
+        """
+        if all(x.requires_grad for x in node.inputs):
+            grads = self.gradient(out_grad, node)
+        else:
+            grads = self._gradient_deferred(out_grad, node)
         if isinstance(grads, tuple):
             return grads
         if isinstance(grads, list):
             return tuple(grads)
         return (grads,)
+
+    def _gradient_deferred(self, out_grad, node):
+        """:meth:`gradient` with evaluation deferred, then the needed partial adjoints computed."""
+        global _deferring
+        _deferring = True
+        try:
+            grads = self.gradient(out_grad, node)
+        finally:
+            _deferring = False
+        needed = grads if isinstance(grads, (tuple, list)) else (grads,)
+        try:
+            for x, grad in zip(node.inputs, needed):
+                if x.requires_grad and isinstance(grad, Value):
+                    grad.realize_cached_data()
+        except Exception:
+            # evaluate again without deferring, so that the error points at the line of gradient
+            return self.gradient(out_grad, node)
+        return grads
 
 
 class TensorOp(Op):
@@ -163,6 +203,7 @@ class Tensor(Value):
     """
 
     grad: Tensor | None = None  # set by backward()
+    deferred_shape: tuple | None = None  # the shape of a node not computed yet
 
     # numpy must leave `array + tensor` to Tensor.__radd__ instead of looping over the tensor
     __array_ufunc__ = None
@@ -188,6 +229,10 @@ class Tensor(Value):
         inputs = [x if isinstance(x, Tensor) else Tensor(x, requires_grad=False) for x in inputs]
         tensor = Tensor.__new__(Tensor)
         tensor._init(op, inputs)
+        if _deferring:  # inside Op.gradient_as_tuple: defer what can be deferred
+            tensor.deferred_shape = op.output_shape(*[x.shape for x in inputs])
+            if tensor.deferred_shape is not None:
+                return tensor
         tensor.realize_cached_data()
         if not tensor.requires_grad:
             tensor.op, tensor.inputs = None, []
@@ -226,6 +271,8 @@ class Tensor(Value):
 
     @property
     def shape(self) -> tuple:
+        if self.cached_data is None and self.deferred_shape is not None:
+            return self.deferred_shape
         return self.realize_cached_data().shape
 
     @property

@@ -268,3 +268,52 @@ def test_gradient_of_gradient_through_matmul_exp_log_and_broadcast():
         return x.grad
     check_tensor_gradient(input_gradient, random_input((3, 4), 1), random_input((4, 2), 2),
                           argnames=["x", "w"])
+
+
+# ---------------------------------------------------------------- adjoints nobody needs
+
+def test_adjoint_of_an_input_that_needs_no_gradient_is_computed_only_when_read():
+    X = ndl.Tensor(random_input((5, 4), 1), requires_grad=False)
+    W = tensor((4, 3), 2)
+    out = ndl.summation(ndl.exp(X @ W))
+    out.backward()
+    assert W.grad.cached_data is not None   # needed: computed during backward
+    assert X.grad.cached_data is None       # not needed: built, not computed
+    assert X.grad.shape == (5, 4) and X.grad.cached_data is None
+    G = np.exp(X.numpy() @ W.numpy())
+    np.testing.assert_allclose(X.grad.numpy(), G @ W.numpy().T, rtol=1e-12)
+    np.testing.assert_allclose(W.grad.numpy(), X.numpy().T @ G, rtol=1e-12)
+
+
+def test_unneeded_adjoints_used_twice_still_add_up_when_read():
+    X = ndl.Tensor(random_input((2, 4), 1), requires_grad=False)
+    W, V = tensor((4, 3), 2), tensor((4, 3), 3)
+    ndl.summation(X @ W + X @ V).backward()
+    np.testing.assert_allclose(X.grad.numpy(), np.ones((2, 3)) @ (W.numpy() + V.numpy()).T,
+                               rtol=1e-12)
+
+
+def test_gradient_of_gradient_through_a_product_with_a_constant_matches_numerical():
+    X = ndl.Tensor(random_input((3, 4), 5), requires_grad=False)
+
+    def weight_gradient(w):
+        ndl.summation(ndl.exp(X @ w) * (X @ w)).backward()
+        return w.grad
+    check_tensor_gradient(weight_gradient, random_input((4, 2), 6), name="weight_gradient")
+
+
+class MatMulWrongAdjointShape(ops.MatMul):
+    """A broken gradient: the adjoint of b uses a instead of its transpose."""
+
+    def gradient(self, out_grad, node):
+        a, b = node.inputs
+        return out_grad @ ops.transpose(b), a @ out_grad
+
+
+def test_an_error_in_a_needed_adjoint_is_raised_from_the_gradient_method():
+    X = ndl.Tensor(random_input((5, 4), 1), requires_grad=False)
+    W = tensor((4, 3), 2)
+    out = ndl.summation(MatMulWrongAdjointShape()(X, W))
+    with pytest.raises(ValueError, match="matmul: shapes") as info:
+        out.backward()
+    assert any(entry.name == "gradient" for entry in info.traceback)

@@ -5,6 +5,8 @@ The batch axes (all but the last two) broadcast against each other as in numpy.
 
 from __future__ import annotations
 
+import numpy
+
 from ..autograd import Tensor, TensorOp, array_api
 from .broadcast import sum_to_shape
 from .checks import check_matmul
@@ -21,6 +23,11 @@ class MatMul(TensorOp):
     and an operand that was broadcast over batch axes gets the sum over them
     (``sum_to_shape``), as for ``broadcast_to``.
     """
+
+    def output_shape(self, a_shape, b_shape):
+        check_matmul(a_shape, b_shape)
+        batch = numpy.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+        return (*batch, a_shape[-2], b_shape[-1])
 
     def compute(self, a, b):
         check_matmul(a.shape, b.shape)
