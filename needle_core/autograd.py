@@ -13,9 +13,11 @@ its own graph and can be differentiated again.
 Two pieces of this file are yours to write in a3: :func:`find_topo_sort` and
 :func:`compute_gradient_of_variables`. The rest is the plumbing they use.
 
-Arrays: tensors hold numpy arrays for now. Operations reach the array library
-only through the name ``array_api`` and create arrays only through a device
-(:func:`cpu`), so that a4 can add a CUDA device beside the CPU one.
+Arrays: a tensor on the default device :func:`cpu` holds a numpy array; a tensor
+made with ``device=cuda()`` (or another ``backend_ndarray`` device, a4) holds an NDArray
+of that device. Operations reach arrays only through the name ``array_api``, whose
+functions are numpy's for numpy arrays and the NDArray's for NDArrays, so the same op
+code runs on every device.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from functools import reduce
 from numbers import Number
 
 import numpy
-import numpy as array_api  # the one array library the operations compute with
+
+from .backend_ndarray import BackendDevice, NDArray
+from .backend_ndarray import array_api  # the one array library the operations compute with
 
 __all__ = [
     "array_api", "CPUDevice", "cpu", "default_device", "Value", "Op", "TensorOp",
@@ -56,6 +60,8 @@ class CPUDevice:
 
     def array(self, data, dtype=None):
         """A new array holding ``data``, with numpy's dtype rules unless ``dtype`` is given."""
+        if isinstance(data, NDArray):
+            data = data.numpy()
         return numpy.array(data, dtype=dtype)
 
     def ones(self, shape, dtype=DEFAULT_DTYPE):
@@ -80,7 +86,23 @@ def default_device() -> CPUDevice:
 def _check_device(device):
     if device is None or device == _CPU:
         return _CPU
-    raise ValueError(f"Tensor: unknown device {device!r}; needle_core has only cpu() so far")
+    if isinstance(device, BackendDevice):
+        if not device.enabled():
+            raise ValueError(f"Tensor: device {device!r} is not available on this machine")
+        return device
+    raise ValueError(f"Tensor: unknown device {device!r}; use cpu() or a device of "
+                     f"needle_core.backend_ndarray such as cuda()")
+
+
+def _device_of(data):
+    return data.device if isinstance(data, NDArray) else _CPU
+
+
+def _to_device(data, device):
+    """``data`` (numpy array or NDArray) as an array of ``device``."""
+    if _device_of(data) == device:
+        return data
+    return device.array(data)
 
 
 # ---------------------------------------------------------------- operations
@@ -209,13 +231,16 @@ class Tensor(Value):
     __array_ufunc__ = None
 
     def __init__(self, array, *, device=None, dtype=None, requires_grad=True):
-        device = _check_device(device)
+        if device is None and isinstance(array, NDArray):
+            device = array.device
         if isinstance(array, Tensor):
             data = array.realize_cached_data()
+            if device is not None:
+                data = _to_device(data, _check_device(device))
             if dtype is not None and data.dtype != dtype:
                 data = data.astype(dtype)
         else:
-            data = device.array(array, dtype=dtype)
+            data = _check_device(device).array(array, dtype=dtype)
         self._init(None, [], cached_data=data, requires_grad=requires_grad)
 
     @staticmethod
@@ -227,6 +252,8 @@ class Tensor(Value):
         drops its history, since no gradient will ever flow through it.
         """
         inputs = [x if isinstance(x, Tensor) else Tensor(x, requires_grad=False) for x in inputs]
+        if any(isinstance(x.cached_data, NDArray) for x in inputs):
+            inputs = _on_one_device(op, inputs)
         tensor = Tensor.__new__(Tensor)
         tensor._init(op, inputs)
         if _deferring:  # inside Op.gradient_as_tuple: defer what can be deferred
@@ -266,8 +293,9 @@ class Tensor(Value):
         return Tensor.make_const(self.realize_cached_data())
 
     def numpy(self):
-        """The values as a numpy array (shared, not copied: do not modify it in place)."""
-        return self.realize_cached_data()
+        """The values as a numpy array (on cpu() shared, not copied: do not modify it in place)."""
+        data = self.realize_cached_data()
+        return data.numpy() if isinstance(data, NDArray) else data
 
     @property
     def shape(self) -> tuple:
@@ -284,11 +312,18 @@ class Tensor(Value):
         return self.realize_cached_data().dtype
 
     @property
-    def device(self) -> CPUDevice:
-        return _CPU  # numpy arrays live on the CPU
+    def device(self):
+        """cpu() for numpy data, else the NDArray's device (``cuda()``, …)."""
+        return _device_of(self.realize_cached_data())
 
     def __repr__(self):
         return f"needle.Tensor({self.realize_cached_data()!r})"
+
+    def to(self, device) -> Tensor:
+        """The same values as a leaf on ``device`` (this tensor itself when already there)."""
+        if self.device == device:
+            return self
+        return Tensor(self, device=device, requires_grad=self.requires_grad)
 
     def __str__(self):
         return str(self.realize_cached_data())
@@ -304,7 +339,7 @@ class Tensor(Value):
         if out_grad is None:
             out_grad = Tensor.make_const(self.device.ones(self.shape, dtype=self.dtype))
         elif not isinstance(out_grad, Tensor):
-            out_grad = Tensor(out_grad, dtype=self.dtype, requires_grad=False)
+            out_grad = Tensor(out_grad, device=self.device, dtype=self.dtype, requires_grad=False)
         if out_grad.shape != self.shape:
             raise ValueError(f"backward: out_grad has shape {out_grad.shape}, "
                              f"the tensor has shape {self.shape}")
@@ -372,6 +407,25 @@ class Tensor(Value):
 
     def broadcast_to(self, shape) -> Tensor:
         return ops.broadcast_to(self, shape)
+
+
+def _on_one_device(op, inputs):
+    """``inputs`` with constants moved to the device of the NDArray inputs.
+
+    Code written for cpu() keeps working on other devices: a constant made from numpy
+    (``Tensor(mask, requires_grad=False)``) joins the device of the tensors it meets.
+    A tensor that requires a gradient is never moved (its gradient would not reach it).
+    """
+    device = next(x.cached_data.device for x in inputs if isinstance(x.cached_data, NDArray))
+    moved = []
+    for x in inputs:
+        if x.cached_data is not None and _device_of(x.cached_data) != device:
+            if x.requires_grad:
+                raise ValueError(f"{type(op).__name__}: operands on {device!r} and "
+                                 f"{_device_of(x.cached_data)!r}; move one with .to(device)")
+            x = Tensor.make_const(_to_device(x.cached_data, device))
+        moved.append(x)
+    return moved
 
 
 # ---------------------------------------------------------------- reverse mode

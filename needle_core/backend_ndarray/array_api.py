@@ -1,0 +1,101 @@
+"""The array functions autograd's ops call, for numpy arrays and NDArrays alike.
+
+The ops of ``needle_core.ops`` compute through the name ``array_api`` (``array_api.log(a)``,
+``array_api.sum(a, axis=...)``). A Tensor on the default device holds a numpy array, and
+then each function here is numpy's own; a Tensor on an ``nd`` device (``cuda()``) holds an
+NDArray, and then the same call runs on the NDArray. Any other name falls through to numpy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy
+
+from .ndarray import NDArray
+
+
+def broadcast_to(a, shape):
+    if isinstance(a, NDArray):
+        return a.broadcast_to(tuple(shape))
+    return numpy.broadcast_to(a, shape)
+
+
+def reshape(a, shape):
+    """Reshape; an NDArray that is not compact is copied first, and one size may be -1."""
+    if isinstance(a, NDArray):
+        shape = tuple(shape)
+        if -1 in shape:
+            known = math.prod(n for n in shape if n != -1)
+            shape = tuple(a.size // known if n == -1 else n for n in shape)
+        return a.compact().reshape(shape)
+    return numpy.reshape(a, shape)
+
+
+def sum(a, axis=None, keepdims=False):  # noqa: A001 (numpy's name)
+    if isinstance(a, NDArray):
+        return a.sum(axis=axis, keepdims=keepdims)
+    return numpy.sum(a, axis=axis, keepdims=keepdims)
+
+
+def max(a, axis=None, keepdims=False):  # noqa: A001 (numpy's name)
+    if isinstance(a, NDArray):
+        return a.max(axis=axis, keepdims=keepdims)
+    return numpy.max(a, axis=axis, keepdims=keepdims)
+
+
+def maximum(a, b):
+    if isinstance(a, NDArray):
+        return a.maximum(b)
+    if isinstance(b, NDArray):
+        return b.maximum(a)
+    return numpy.maximum(a, b)
+
+
+def _unary(name):
+    numpy_fn = getattr(numpy, name)
+
+    def fn(a):
+        return getattr(a, name)() if isinstance(a, NDArray) else numpy_fn(a)
+    fn.__name__ = name
+    fn.__doc__ = f"Element-wise {name}."
+    return fn
+
+
+log, exp, tanh, sin, cos = (_unary(n) for n in ("log", "exp", "tanh", "sin", "cos"))
+
+
+def swapaxes(a, axis1, axis2):
+    if isinstance(a, NDArray):
+        axes = list(range(a.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return a.permute(tuple(axes))
+    return numpy.swapaxes(a, axis1, axis2)
+
+
+def transpose(a, axes=None):
+    if isinstance(a, NDArray):
+        return a.permute(tuple(reversed(range(a.ndim))) if axes is None else tuple(axes))
+    return numpy.transpose(a, axes)
+
+
+def matmul(a, b):
+    """Matrix product; NDArrays with batch axes multiply one (broadcast) batch entry at a time."""
+    if not isinstance(a, NDArray):
+        return numpy.matmul(a, b)
+    if a.ndim == 2 and b.ndim == 2:
+        return a @ b
+    batch = numpy.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = a.broadcast_to(batch + a.shape[-2:])
+    b = b.broadcast_to(batch + b.shape[-2:])
+    m, p = a.shape[-2], b.shape[-1]
+    out = a.device.empty(batch + (m, p))
+    for index in numpy.ndindex(*batch):
+        a_i = a[index].compact().reshape(a.shape[-2:])
+        b_i = b[index].compact().reshape(b.shape[-2:])
+        out[index] = a_i @ b_i
+    return out
+
+
+def __getattr__(name):
+    return getattr(numpy, name)
