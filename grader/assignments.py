@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import UnknownAssignment
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -42,7 +44,7 @@ def get(name_or_tag: str) -> Assignment:
         if name_or_tag in (a.name, a.tag):
             return a
     known = ", ".join(a.name for a in ASSIGNMENTS)
-    raise SystemExit(f"Unknown assignment {name_or_tag!r}. Known assignments: {known}.")
+    raise UnknownAssignment(f"Unknown assignment {name_or_tag!r}. Known assignments: {known}.")
 
 
 def later_tags(assignment: Assignment) -> set[str]:

@@ -1,103 +1,258 @@
-"""Autograde submissions in parallel, each in its own process with time and memory limits.
+"""Autograde every submission of an assignment: sandboxed runs in parallel, one writer of grades.
 
-One nbgrader process per submission: an infinite loop, a crash or a memory bomb
-costs only that student's points. Cells that run too long are interrupted by
-nbgrader (``Execute.timeout``); a whole submission that runs past
-``submission_timeout`` is killed and scores 0.
+Each submission is graded by :func:`grader.grading.grade_submission` in a worker thread (the
+work itself happens in sandboxed processes); this process alone writes the gradebook and the
+autograded notebooks, after the submission's processes have ended. The gradebook is backed up
+before every run. The run's report (``course/reports/<assignment>.json``) lists each
+submission's status and score, the cells where the notebook's verdict and the trusted one
+differ, and any protection the machine could not give.
 """
 
 from __future__ import annotations
 
-import os
-import resource
-import signal
-import subprocess
+import datetime
+import json
+import shutil
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import LimitOutput
+from nbgrader.utils import parse_utc
 
 from needle_core.progress import progress
 
-from . import gradebook
-from .assignments import Assignment
-from .course import Course, grading_env
+from . import trusted
+from .assignments import REPO, Assignment
+from .course import Course, student_files
+from .errors import GraderError
+from .grading import Graded, Job, Limits, build_scratch, grade_submission, hidden_lines
+from .leakscan import scrub_outputs
+from .regions import has_hidden
+from .sandbox import Sandbox
 
-GiB = 1024 ** 3
-
-
-@dataclass
-class Limits:
-    cell_timeout: int | None = None      # seconds per cell; None: the committed config's value
-    submission_timeout: int = 900        # seconds for one whole submission
-    memory_gb: float = 4.0               # address space of the grading process and its kernel
-    jobs: int = os.cpu_count() or 1
-
-
-@dataclass
-class Outcome:
-    student: str
-    status: str          # "graded", "time limit" or "failed"
-    seconds: float
-    score: tuple[float, float] | None
-    log: str
-
-    def describe(self) -> str:
-        score = f"{self.score[0]:g}/{self.score[1]:g}" if self.score else "0 (no grade)"
-        return f"{self.student:<24} {self.status:<10} {score:>12}  {self.seconds:6.1f} s"
+__all__ = ["Limits", "Outcome", "autograde", "grade_one", "reference_results", "make_job"]
+BACKUPS_KEPT = 10
+NOTE_CELL = "needle_grading_note"
 
 
-def _limit_memory(max_bytes: int):
-    def apply():
-        resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    return apply
+Outcome = Graded
 
 
-def _run_nbgrader(course: Course, a: Assignment, student: str, limits: Limits):
-    cmd = [sys.executable, "-m", "nbgrader", "autograde", a.name, "--student", student, "--force"]
-    if limits.cell_timeout:
-        cmd.append(f"--Execute.timeout={limits.cell_timeout}")
-    proc = subprocess.Popen(cmd, cwd=course.root, env=grading_env({"NEEDLE_GRADING": "1"}),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True,
-                            preexec_fn=_limit_memory(int(limits.memory_gb * GiB)))
-    try:
-        log, _ = proc.communicate(timeout=limits.submission_timeout)
-        return ("graded" if proc.returncode == 0 else "failed"), log
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        log, _ = proc.communicate()
-        return "time limit", log
+def describe(g: Graded) -> str:
+    score, best = g.score
+    flags = f"  flagged: {', '.join(c.grade_id for c in g.flags)}" if g.flags else ""
+    return f"{g.student:<28} {g.status:<10} {score:>5g}/{best:<5g} {g.seconds:6.1f} s{flags}"
 
 
-def grade_one(course: Course, a: Assignment, student: str, limits: Limits) -> Outcome:
-    """Autograde one submission in its own process group."""
-    start = time.perf_counter()
-    for _attempt in range(3):
-        status, log = _run_nbgrader(course, a, student, limits)
-        if "database is locked" not in log:
-            break
-    score = gradebook.submission_score(course, a, student) if status == "graded" else None
-    return Outcome(student, status, time.perf_counter() - start, score, log)
+Graded.describe = describe   # type: ignore[attr-defined]
+
+
+def reference_results(course: Course, a: Assignment, limits: Limits, isolate: bool = True) -> dict:
+    """The trusted tests run on the reference solution (the source folder), once per run."""
+    source = course.source(a)
+    probes = trusted.probes_file(a.folder)
+    if not probes.is_file():
+        raise GraderError(f"{a.name} has no trusted tests: write {probes.relative_to(REPO)}")
+    text = probes.read_text()
+    ids = _grade_ids(source)
+    job = make_job(course, a, "reference", limits, reference={i: None for i in ids}, isolate=isolate)
+    job.submitted = source
+    with tempfile.TemporaryDirectory(prefix="grade-reference-") as tmp:
+        scratch, out = Path(tmp, "submission"), Path(tmp, "out")
+        scratch.mkdir()
+        out.mkdir()
+        build_scratch(job, scratch)
+        sandbox = Sandbox(scratch, out, datasets=job.datasets, memory_gb=limits.memory_gb, isolate=isolate)
+        results = trusted.run(sandbox, text, ids, max(limits.cell_timeout, 60))
+    failed = {i: r.error for i, r in results.items() if not r.ok}
+    if failed or set(results) != set(ids):
+        raise trusted.ProbeError(f"the reference of {a.name} fails its trusted tests: {failed}")
+    return results
+
+
+def _grade_ids(source: Path) -> list[str]:
+    ids = []
+    for path in sorted(source.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and cell.cell_type == "code":
+                ids.append(meta["grade_id"])
+    return ids
+
+
+def make_job(course: Course, a: Assignment, student: str, limits: Limits, reference: dict,
+             isolate: bool = True) -> Job:
+    probes = trusted.probes_file(a.folder).read_text()
+    return Job(a.name, student, course.submitted(student, a), course.source(a), course.release(a),
+               student_files(a), probes, reference, trusted.tolerances(probes), limits,
+               REPO / "datasets", isolate)
+
+
+def backup_gradebook(course: Course) -> Path | None:
+    """Copy gradebook.db to backups/ (the newest few are kept) before grades change."""
+    if not course.gradebook.exists():
+        return None
+    folder = course.root / "backups"
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    dest = folder / f"gradebook-{stamp}.db"
+    shutil.copy2(course.gradebook, dest)
+    for old in sorted(folder.glob("gradebook-*.db"))[:-BACKUPS_KEPT]:
+        old.unlink()
+    return dest
+
+
+def _note_cell(graded: Graded) -> nbformat.NotebookNode | None:
+    """A markdown cell at the top of the feedback: missing files and what the grader decided alone."""
+    lines = []
+    if graded.missing_files:
+        lines.append("**Files missing from your submission:** " + ", ".join(f"`{f}`" for f in graded.missing_files)
+                     + ". The tests that need them score 0: nothing is ever taken from the kit's own code.")
+    if graded.status == "time limit":
+        lines.append("**Your submission ran past its time limit**; the tests that had not finished score 0.")
+    if not lines:
+        return None
+    cell = nbformat.v4.new_markdown_cell("\n\n".join(lines))
+    cell.metadata["needle"] = {"note": NOTE_CELL}
+    return cell
+
+
+def _annotate(nb, graded: Graded, hidden_ids: set[str]) -> None:
+    """Say, in the cell, where the trusted verdict differs from what the notebook showed."""
+    by_id = {c.grade_id: c for c in graded.cells}
+    for cell in nb.cells:
+        result = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if result is None or not result.flagged:
+            continue
+        if result.trusted_passed:
+            text = ("\n[Grader] The grader's own check of this test passed, so it scores its points; "
+                    "the error above came from running the notebook.\n")
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=text))
+        else:
+            where = "" if result.grade_id in hidden_ids else f" ({_where(result.message)})"
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename="GraderCheckFailed",
+                evalue=f"the grader's own check of this test did not pass{where}",
+                traceback=[f"GraderCheckFailed: the grader's own check of this test did not pass{where}"]))
+
+
+def _where(message: str) -> str:
+    """Only the names of the values that differed: never values a submission could choose."""
+    names = [part.split(":", 1)[0].strip() for part in message.split(";") if ":" in part]
+    names = [n for n in names if n.replace(".", "").replace("_", "").replace("[", "").replace("]", "").isalnum()]
+    return "differs: " + ", ".join(names[:5]) if names else "wrong result or an error"
+
+
+def record(course: Course, a: Assignment, graded: Graded, secret: set[str], hidden_ids: set[str]) -> None:
+    """Write one graded submission: autograded notebooks (leak-scanned) and the gradebook."""
+    folder = course.autograded(graded.student, a)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    stamp_file = course.submitted(graded.student, a) / "timestamp.txt"
+    timestamp = None
+    if stamp_file.is_file() and not stamp_file.is_symlink() and stamp_file.stat().st_size < 100:
+        text = stamp_file.read_text(errors="replace").strip()
+        try:
+            timestamp = parse_utc(text)
+            (folder / "timestamp.txt").write_text(text)
+        except Exception:
+            timestamp = None
+    limit = LimitOutput(max_lines=200, max_traceback=40)
+    for name, data in graded.notebooks.items():
+        nb = nbformat.from_dict(data)
+        nb, _ = limit.preprocess(nb, {})
+        _annotate(nb, graded, hidden_ids)
+        scrub_outputs(nb, secret)
+        note = _note_cell(graded)
+        if note is not None:
+            nb.cells.insert(0, note)
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    scores = {c.grade_id: c.points for c in graded.cells}
+    with Gradebook(f"sqlite:///{course.gradebook}", course_id="needle") as gb:
+        gb.update_or_create_student(graded.student)
+        kwargs = {"timestamp": timestamp} if timestamp else {}
+        submission = gb.update_or_create_submission(a.name, graded.student, **kwargs)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.name in scores:
+                    grade.auto_score = scores[grade.name]
+                    grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def grade_one(course: Course, a: Assignment, student: str, limits: Limits | None = None,
+              isolate: bool = True) -> Graded:
+    """Grade and record one submission (the reference's results computed for it)."""
+    limits = limits or Limits()
+    course.write_config()
+    reference = reference_results(course, a, limits, isolate)
+    graded = grade_submission(make_job(course, a, student, limits, reference, isolate))
+    record(course, a, graded, hidden_lines(course.source(a)), _hidden_ids(course.source(a)))
+    return graded
+
+
+def _hidden_ids(source: Path) -> set[str]:
+    ids = set()
+    for path in sorted(source.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if has_hidden(cell.source) and cell.metadata.get("nbgrader", {}).get("grade_id"):
+                ids.add(cell.metadata.nbgrader.grade_id)
+    return ids
 
 
 def autograde(course: Course, a: Assignment, students: list[str] | None = None,
-              limits: Limits | None = None, show_progress: bool = True) -> list[Outcome]:
-    """Grade every submission of ``a`` (or the named students), in parallel."""
+              limits: Limits | None = None, show_progress: bool = True, isolate: bool = True) -> list[Graded]:
+    """Grade every submission of ``a`` (or the named students), in parallel; write the report."""
     limits = limits or Limits()
     course.write_config()
     students = students or course.students(a)
     if not students:
-        raise SystemExit(f"No submissions of {a.name} in {course.root / 'submitted'}.")
-    outcomes = []
+        raise GraderError(f"No submissions of {a.name} in {course.root / 'submitted'}.")
+    backup_gradebook(course)
+    reference = reference_results(course, a, limits, isolate)
+    secret, hidden_ids = hidden_lines(course.source(a)), _hidden_ids(course.source(a))
+    missing = Sandbox(course.root, course.root, isolate=isolate).missing
+    if missing:
+        print("WARNING: grading WITHOUT these protections on this machine:\n  - " + "\n  - ".join(missing),
+              file=sys.stderr, flush=True)
+    results = []
+    start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, limits.jobs)) as pool:
-        futures = [pool.submit(grade_one, course, a, s, limits) for s in students]
+        futures = [pool.submit(grade_submission, make_job(course, a, s, limits, reference, isolate))
+                   for s in students]
         bar = progress(as_completed(futures), f"autograding {a.name}", show_progress,
                        total=len(futures), unit="submission")
         for future in bar:
-            outcome = future.result()
-            outcomes.append(outcome)
+            graded = future.result()
+            record(course, a, graded, secret, hidden_ids)     # only this thread writes grades
+            results.append(graded)
             if show_progress:
-                bar.write(outcome.describe())
-    return sorted(outcomes, key=lambda o: o.student)
+                bar.write(describe(graded))
+    results.sort(key=lambda g: g.student)
+    write_report(course, a, results, time.perf_counter() - start)
+    return results
+
+
+def write_report(course: Course, a: Assignment, results: list[Graded], seconds: float) -> Path:
+    """course/reports/<assignment>.json: what the instructor must look at after a run."""
+    folder = course.root / "reports"
+    folder.mkdir(exist_ok=True)
+    report = {
+        "assignment": a.name,
+        "seconds": round(seconds, 1),
+        "missing_protections": sorted({p for g in results for p in g.missing_protections}),
+        "submissions": [{
+            "student": g.student, "status": g.status, "score": g.score[0], "max_score": g.score[1],
+            "seconds": round(g.seconds, 1), "missing_files": g.missing_files,
+            "flagged": [{"cell": c.grade_id, "notebook_passed": c.notebook_passed,
+                         "trusted_passed": c.trusted_passed, "reason": c.message} for c in g.flags],
+        } for g in results],
+    }
+    path = folder / f"{a.name}.json"
+    path.write_text(json.dumps(report, indent=1))
+    return path

@@ -12,6 +12,7 @@ from nbgrader.utils import determine_grade, is_grade
 
 from .gradebook import format_table
 from .course import grading_env
+from .errors import GraderError
 
 
 HIDDEN = re.compile(r"_hidden(_|$)")
@@ -45,7 +46,7 @@ def run_checks(folder: Path, cell_timeout: int = 120) -> list[TestResult]:
     """Execute every notebook in ``folder`` (in a copy held in memory) and grade its test cells."""
     notebooks = sorted(Path(folder).glob("*.ipynb"))
     if not notebooks:
-        raise SystemExit(f"No notebook in {folder}: pass the folder of your assignment.")
+        raise GraderError(f"No notebook in {folder}: pass the folder of your assignment.")
     results = []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from . import assignments, gradebook, samples
@@ -10,6 +11,7 @@ from .autograde import Limits, autograde
 from .check import report, run_checks
 from .course import Course, default_root
 from .demo import demo
+from .errors import GraderError
 from .feedback import export, feedback
 from .release import carry, release
 
@@ -36,8 +38,12 @@ def cmd_samples(course, args):
 
 def cmd_autograde(course, args):
     a = assignments.get(args.assignment)
-    outcomes = autograde(course, a, args.student or None, _limits(args))
+    outcomes = autograde(course, a, args.student or None, _limits(args), isolate=not args.no_sandbox)
     print("\n".join(o.describe() for o in outcomes))
+    flagged = [o for o in outcomes if o.flags]
+    if flagged:
+        print(f"\n{len(flagged)} submission(s) flagged: the notebook's verdict and the grader's own check "
+              f"differ; see {course.root / 'reports' / (a.name + '.json')}")
 
 
 def cmd_feedback(course, args):
@@ -75,8 +81,8 @@ def cmd_demo(course, args):
 
 def _add_limits(p):
     p.add_argument("--jobs", type=int, default=Limits.jobs, help="submissions graded at once")
-    p.add_argument("--cell-timeout", type=int, default=None,
-                   help="seconds per notebook cell (default: grader/nbgrader_config.py)")
+    p.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
+                   help="seconds per notebook cell and per trusted test")
     p.add_argument("--timeout", type=int, default=Limits.submission_timeout,
                    help="seconds for one whole submission before it is killed")
     p.add_argument("--memory-gb", type=float, default=Limits.memory_gb,
@@ -102,6 +108,8 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("autograde", help="grade submissions in parallel, each in its own process")
     p.add_argument("assignment")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code without the sandbox (only to measure what it costs)")
     _add_limits(p)
     p.set_defaults(run=cmd_autograde)
 
@@ -138,4 +146,8 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = parser().parse_args(argv)
     course = Course((args.course or default_root()).resolve())
-    return args.run(course, args) or 0
+    try:
+        return args.run(course, args) or 0
+    except GraderError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

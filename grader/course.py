@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import regions
+from .errors import NbgraderFailed
 from .assignments import REPO, Assignment, available, earlier_tags
 
 BASE_CONFIG = REPO / "grader" / "nbgrader_config.py"
@@ -70,7 +71,7 @@ class Course:
         cmd = [sys.executable, "-m", "nbgrader", *args]
         result = subprocess.run(cmd, cwd=self.root, env=grading_env(), capture_output=True, text=True)
         if result.returncode != 0:
-            raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+            raise NbgraderFailed(f"nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
 
 

@@ -12,7 +12,6 @@ from . import regions
 from .assignments import REPO, Assignment
 
 MIN_LENGTH = 12   # shorter lines ("return Z", "else:") are too generic to call a leak
-NOTEBOOK_BLOCKS = [regions.NOTEBOOK_SOLUTION, regions.NOTEBOOK_HIDDEN]
 
 
 @dataclass
@@ -27,19 +26,17 @@ class Leak:
 
 def _blocks(source: str):
     """Split a notebook cell into (lines inside solution/hidden blocks, lines outside)."""
-    inside, outside, closing = [], [], None
-    for line in source.splitlines():
+    visible, hidden = regions.split_hidden(source)
+    inside, outside, solution = list(hidden), [], False
+    begin, end = regions.NOTEBOOK_SOLUTION
+    for line in visible:
         stripped = line.strip()
-        if closing is None:
-            opened = [end for begin, end in NOTEBOOK_BLOCKS if stripped.startswith(begin)]
-            if opened:
-                closing = opened[0]
-            else:
-                outside.append(line)
-        elif stripped.startswith(closing):
-            closing = None
+        if stripped.startswith(begin):
+            solution = True
+        elif stripped.startswith(end):
+            solution = False
         else:
-            inside.append(line)
+            (inside if solution else outside).append(line)
     return inside, outside
 
 
@@ -100,6 +97,25 @@ def scan(folder: Path, secret: set[str]) -> list[Leak]:
         rel = path.relative_to(folder).as_posix()
         for where, line in _text_lines(path):
             stripped = line.strip()
-            if stripped in secret or regions.NOTEBOOK_HIDDEN[0] in line:
+            if stripped in secret or regions.HIDDEN_DELIMITERS[0] in line:
                 leaks.append(Leak(rel, where, stripped))
     return leaks
+
+
+SCRUBBED = "[This output was removed: it contained code of a hidden test.]\n"
+
+
+def scrub_outputs(nb, secret: set[str]) -> list[str]:
+    """Replace every output of ``nb`` that contains a ``secret`` line (or a hidden-test marker).
+
+    Every kind of output is read: streams, warnings, tracebacks, rich data. Returns the
+    grade ids (or cell numbers) of the cells that had an output removed.
+    """
+    removed = []
+    for i, cell in enumerate(nb.cells):
+        for j, output in enumerate(cell.get("outputs", [])):
+            text = "\n".join(_output_texts(output))
+            if regions.HIDDEN_DELIMITERS[0] in text or any(line in text for line in secret):
+                cell.outputs[j] = nbformat.v4.new_output("stream", name="stdout", text=SCRUBBED)
+                removed.append(cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {i}")
+    return removed

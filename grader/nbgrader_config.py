@@ -29,4 +29,4 @@ c.GenerateFeedback.preprocessors = [
 ]
 
 # Neither caches nor the instructor's samples travel with an assignment.
-c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "samples.toml"]
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "samples.toml", "probes.py"]

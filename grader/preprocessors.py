@@ -6,21 +6,21 @@ import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .regions import NOTEBOOK_HIDDEN
+from .regions import HIDDEN_DELIMITERS, has_hidden
 
-BEGIN_HIDDEN, END_HIDDEN = NOTEBOOK_HIDDEN
 HIDDEN_NOTE = "# Hidden tests ran here. Their code is not shown; the message below says what failed."
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def hide_hidden_source(source: str) -> str:
-    """Replace every hidden-test block of a cell's source by a one-line note."""
+    """Replace every hidden-test block of a cell's source by a one-line note (nbgrader's marker rule)."""
+    begin, end = HIDDEN_DELIMITERS
     out, hiding = [], False
-    for line in source.splitlines():
-        if line.strip() == BEGIN_HIDDEN:
+    for line in source.split("\n"):
+        if begin in line:
             hiding = True
             out.append(line[: len(line) - len(line.lstrip())] + HIDDEN_NOTE)
-        elif line.strip() == END_HIDDEN:
+        elif end in line:
             hiding = False
         elif not hiding:
             out.append(line)
@@ -31,11 +31,13 @@ class HideHiddenTests(NbGraderPreprocessor):
     """Feedback step: hidden test code and tracebacks through it never reach a student.
 
     A cell that held hidden tests keeps its visible lines and, for an error,
-    only ``ErrorName: message`` (the assert messages say what was wrong).
+    only ``ErrorName: message`` (the assert messages say what was wrong). Whether a
+    cell held hidden tests is read from its source and from the kit's cell metadata.
     """
 
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and BEGIN_HIDDEN in cell.source:
+        hidden = cell.metadata.get("needle", {}).get("hidden_tests") or has_hidden(cell.source)
+        if cell.cell_type == "code" and hidden:
             cell.source = hide_hidden_source(cell.source)
             for output in cell.get("outputs", []):
                 if output.output_type == "error":

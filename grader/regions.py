@@ -15,6 +15,9 @@ from pathlib import Path
 CODE_SUFFIXES = {".py": "###", ".cu": "///", ".cuh": "///"}
 NOTEBOOK_SOLUTION = ("### BEGIN SOLUTION", "### END SOLUTION")
 NOTEBOOK_HIDDEN = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+# nbgrader's own rule (ClearHiddenTests): a line that *contains* the delimiter opens or closes a
+# hidden block, whatever comes before it. Every part of the kit reads hidden blocks with it.
+HIDDEN_DELIMITERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 _PY_DEF = re.compile(r"\s*(?:async\s+)?(?:def|class)\s+(\w+)")
 _C_CALL = re.compile(r"(\w+)\s*\(")
 _C_KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof"}
@@ -36,6 +39,30 @@ class Region:
 
     def body(self, lines: list[str]) -> list[str]:
         return lines[self.begin + 1:self.end]
+
+
+def split_hidden(source: str) -> tuple[list[str], list[str]]:
+    """(visible lines, hidden lines) of a notebook cell, by nbgrader's rule; marker lines are in neither."""
+    begin, end = HIDDEN_DELIMITERS
+    visible, hidden, inside = [], [], False
+    for line in source.split("\n"):
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        else:
+            (hidden if inside else visible).append(line)
+    return visible, hidden
+
+
+def has_hidden(source: str) -> bool:
+    """Does a notebook cell hold hidden tests (nbgrader's rule)?"""
+    return HIDDEN_DELIMITERS[0] in source
+
+
+def hidden_lines_of(source: str, min_length: int = 12) -> set[str]:
+    """The stripped hidden-test lines of a cell long enough to recognise when they leak."""
+    return {line.strip() for line in split_hidden(source)[1] if len(line.strip()) >= min_length}
 
 
 def marker(path: Path | str) -> str | None:

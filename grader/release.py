@@ -9,12 +9,9 @@ from pathlib import Path
 from . import leakscan, regions
 from .assignments import REPO, Assignment, earlier_tags, later_tags
 from .course import Course
+from .errors import LeakError
 
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "samples.toml", "_build")
-
-
-class LeakError(SystemExit):
-    """A release would contain solution text; it was deleted."""
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "samples.toml", "probes.py", "_build")
 
 
 def copy_code(a: Assignment, dest: Path) -> None:

@@ -50,5 +50,8 @@ def dataset_files(name: str = "mnist") -> dict[str, str]:
 
 
 def grading() -> bool:
-    """True while the autograder runs the notebook (milestones then train on a slice)."""
-    return os.environ.get("NEEDLE_GRADING") == "1"
+    """True while the autograder runs the notebook (milestones then train on a slice).
+
+    nbgrader sets ``NBGRADER_EXECUTION=autograde`` in the kernel while it grades; the kit does the same.
+    """
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
