@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 READY  := $(VENV)/.installed
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: venv demo test test-fast lab release bench clean
+.PHONY: venv demo test test-fast lab release bench docs docs-serve clean
 
 venv: $(READY)
 
@@ -36,6 +36,12 @@ lab: $(READY)            ## JupyterLab on the student releases
 
 bench: $(READY)          ## measurements for docs/benchmarks.md
 	$(PY) bench/run_all.py
+
+docs: $(READY)           ## the documentation site, built strictly into build/site
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+docs-serve: $(READY)     ## the documentation site on http://127.0.0.1:8000, rebuilt on every edit
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict
 
 clean:
 	rm -rf course build .pytest_cache
