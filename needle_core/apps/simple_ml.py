@@ -51,7 +51,8 @@ def nn_epoch(X, y, W1: ndl.Tensor, W2: ndl.Tensor, lr=0.1, batch=100):
     loss ``softmax_loss(ReLU(X_b W1) W2, I_y)`` with the one-hot labels I_y,
     call ``backward()``, then step  W ← W − lr · W.grad  for both weights.
     Make the new weights fresh leaf Tensors from numpy values, so the update
-    is not recorded in (and does not grow) the graph.
+    is not recorded in (and does not grow) the graph, on the weights' device
+    (``device=W1.device``: then the same code trains on ``cuda()``).
 
     Returns:
         The updated (W1, W2), new Tensors.
@@ -65,7 +66,7 @@ def nn_epoch(X, y, W1: ndl.Tensor, W2: ndl.Tensor, lr=0.1, batch=100):
         logits = ndl.relu(ndl.Tensor(Xb, requires_grad=False) @ W1) @ W2
         loss = softmax_loss(logits, ndl.Tensor(I_y, requires_grad=False))
         loss.backward()
-        W1 = ndl.Tensor(W1.numpy() - lr * W1.grad.numpy())
-        W2 = ndl.Tensor(W2.numpy() - lr * W2.grad.numpy())
+        W1 = ndl.Tensor(W1.numpy() - lr * W1.grad.numpy(), device=W1.device)
+        W2 = ndl.Tensor(W2.numpy() - lr * W2.grad.numpy(), device=W2.device)
     return W1, W2
     ### END SOLUTION

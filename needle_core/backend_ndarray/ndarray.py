@@ -181,7 +181,7 @@ class NDArray:
             self._init(other.to(device) + 0.0)  # + 0.0: a compact copy
         else:
             device = default_device() if device is None else device
-            data = np.ascontiguousarray(other, dtype=np.float32)
+            data = np.asarray(other, dtype=np.float32, order="C")
             array = self.make(data.shape, device=device)
             if data.size:
                 device.from_numpy(data, array._handle)
