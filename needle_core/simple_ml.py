@@ -87,8 +87,18 @@ def softmax_regression_epoch(X, y, theta, lr=0.1, batch=100):
 
 
 def loss_err(h, y):
-    """Return (average softmax loss, error rate) of logits ``h`` (m × k) on labels ``y``."""
+    """Return (average softmax loss, error rate) of logits ``h`` (m × k) on labels ``y``.
+
+    ``h`` and ``y`` are numpy arrays, or needle Tensors (as the course's needle passes
+    the logits of a network built on the library).
+    """
+    h, y = _as_numpy(h), _as_numpy(y)
     return softmax_loss(h, y), float(np.mean(h.argmax(axis=1) != y))
+
+
+def _as_numpy(x):
+    """A needle Tensor's values (its ``.numpy()``), or ``x`` itself as an array."""
+    return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
 
 
 def _history_row(epoch, logits_train, y_train, logits_test, y_test):

@@ -306,3 +306,64 @@ def test_gradcheck_catches_planted_wrong_gradient(planted, shapes, kwargs, posit
 
     with pytest.raises(GradientCheckError, match=planted.__name__):
         check_tensor_gradient(fn, *inputs(*shapes, positive=positive), name=planted.__name__)
+
+
+# ---------------------------------------------------------------- what the course's needle accepts
+
+@pytest.mark.parametrize("name, build, expected", [
+    ("add_scalar", lambda a, c: ndl.add_scalar(a, c), lambda a: a + 2.0),
+    ("mul_scalar", lambda a, c: ndl.mul_scalar(a, c), lambda a: a * 2.0),
+    ("divide_scalar", lambda a, c: ndl.divide_scalar(a, c), lambda a: a / 2.0),
+    ("power_scalar", lambda a, c: ndl.power_scalar(a, c), lambda a: a ** 2.0),
+])
+@pytest.mark.parametrize("scalar", [np.array([2.0]), np.array([[2.0]]), np.array(2.0),
+                                    np.array([2.0], dtype=np.float32)], ids=["(1,)", "(1,1)", "()", "f32"])
+def test_scalar_op_accepts_a_one_element_array(name, build, expected, scalar):
+    a = random_input((3, 4), seed=1, positive=True).astype(np.float32)
+    out = build(ndl.Tensor(a), scalar)
+    assert out.dtype == np.float32 and out.shape == (3, 4)   # a float64 array must not upcast
+    assert isinstance(out.op.scalar, float) and out.op.scalar == 2.0
+    np.testing.assert_allclose(out.numpy(), expected(a), rtol=1e-6)
+
+
+def test_scalar_op_with_a_one_element_array_has_the_scalar_gradient():
+    check_tensor_gradient(lambda a: ndl.power_scalar(ndl.divide_scalar(a, np.array([4.0])),
+                                                     np.array([3])),
+                          random_input((2, 3)), name="power_scalar")
+
+
+def test_scalar_op_with_a_longer_array_names_its_shape():
+    with pytest.raises(TypeError, match=r"divide_scalar: .*one-element array, got ndarray of shape \(2,\)"):
+        ndl.divide_scalar(ndl.Tensor(np.ones(3)), np.ones(2))
+
+
+POWER_BROADCAST_SHAPES = [((3, 4), (4,)), ((3, 1), (1, 4)), ((4,), (2, 3, 4)), ((), (3, 2)),
+                          ((2, 3, 1), (3, 5)), ((3, 4), ())]
+
+
+@pytest.mark.parametrize("a_shape, b_shape", POWER_BROADCAST_SHAPES)
+def test_power_broadcasts_its_operands_as_numpy_does(a_shape, b_shape):
+    a, b = inputs(a_shape, b_shape, positive=True)
+    out = ndl.power(ndl.Tensor(a), ndl.Tensor(b))
+    np.testing.assert_allclose(out.numpy(), np.power(a, b), rtol=1e-12)
+    assert (ndl.Tensor(a) ** ndl.Tensor(b)).shape == np.power(a, b).shape
+
+
+@pytest.mark.parametrize("a_shape, b_shape", POWER_BROADCAST_SHAPES)
+def test_power_gradients_are_summed_back_to_each_operand(a_shape, b_shape):
+    reports = check_tensor_gradient(ndl.power, *inputs(a_shape, b_shape, positive=True),
+                                    name="power", argnames=["a", "b"])
+    assert len(reports) == 2
+
+
+def test_power_with_a_numpy_operand_broadcasts_it_as_a_constant():
+    a, b = inputs((3, 4), (4,), positive=True)
+    x = ndl.Tensor(a)
+    out = ndl.power(x, b)
+    ndl.summation(out).backward()
+    np.testing.assert_allclose(x.grad.numpy(), (b * a ** (b - 1)), rtol=1e-12)
+
+
+def test_power_of_shapes_that_do_not_broadcast_names_both():
+    with pytest.raises(ValueError, match=r"power: operands have shapes \(3, 4\) and \(3,\)"):
+        ndl.power(ndl.Tensor(np.ones((3, 4))), ndl.Tensor(np.ones(3)))

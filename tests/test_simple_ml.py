@@ -292,3 +292,15 @@ def test_train_nn_repeats_nn_epoch_from_init_mlp_and_learns(blobs):
     logits_te = np.maximum(X_te @ W1, 0) @ W2
     assert (last["test_loss"], last["test_err"]) == simple_ml.loss_err(logits_te, y_te)
     assert history[0]["train_loss"] > last["train_loss"] and last["test_err"] < 0.1
+
+
+def test_loss_err_of_the_autodiff_module_takes_tensor_logits():
+    import needle_core as ndl
+    from needle_core.apps import simple_ml as autodiff_ml
+
+    h = random_input((6, 4), seed=12).astype(np.float32)
+    y = np.array([0, 1, 2, 3, 0, 1], dtype=np.uint8)
+    expected = simple_ml.loss_err(h, y)
+    assert autodiff_ml.loss_err(ndl.Tensor(h), y) == expected
+    assert autodiff_ml.loss_err(ndl.Tensor(h), ndl.Tensor(y, requires_grad=False)) == expected
+    assert expected[1] == float(np.mean(h.argmax(axis=1) != y))

@@ -3,7 +3,8 @@
 Same model, data and update rule as the numpy version in ``needle_core.simple_ml``,
 but the gradients come from ``loss.backward()`` instead of hand-derived formulas,
 so the two must agree to float32 precision. ``parse_mnist`` and ``loss_err`` are
-re-exported from there, so one import serves a notebook.
+re-exported from there, so one import serves a notebook; ``loss_err`` also takes the
+logits as a Tensor.
 """
 
 from __future__ import annotations

@@ -2,12 +2,16 @@
 
 Element-wise ops need operands of the same shape: broadcast explicitly with
 ``broadcast_to``, so that every gradient here keeps the shape of its input.
+(``power`` alone broadcasts for you, as the course's needle does, with ``broadcast_to``.)
 A scalar is a plain Python number, kept apart from the graph: it gets no gradient.
 """
 
 from __future__ import annotations
 
+import numpy
+
 from ..autograd import Tensor, TensorOp
+from .broadcast import broadcast_to
 from .checks import as_number, check_same_shape
 from .elementwise import log
 
@@ -113,6 +117,18 @@ class EWisePow(TensorOp):
 
 
 def power(a, b):
+    """a ** b. Operands of different shapes are first broadcast to a common shape, as numpy
+    would (so each gradient is summed back to its operand's shape by ``broadcast_to``)."""
+    a = a if isinstance(a, Tensor) else Tensor(a, requires_grad=False)
+    b = b if isinstance(b, Tensor) else Tensor(b, requires_grad=False)
+    if a.shape != b.shape:
+        try:
+            shape = numpy.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ValueError(f"power: operands have shapes {a.shape} and {b.shape}, "
+                             f"which do not broadcast to a common shape") from None
+        a = a if a.shape == shape else broadcast_to(a, shape)
+        b = b if b.shape == shape else broadcast_to(b, shape)
     return EWisePow()(a, b)
 
 

@@ -9,12 +9,19 @@ import numpy
 
 
 def as_number(value, op_name: str):
-    """``value`` as a plain Python number (a numpy float64 scalar would upcast float32 data)."""
+    """``value`` as a plain Python number (a numpy float64 scalar would upcast float32 data).
+
+    A numpy scalar or a one-element array (``np.array([2.0])``, as the course's needle
+    accepts) gives its one value.
+    """
+    if isinstance(value, numpy.ndarray) and value.size == 1:
+        value = value.reshape(()).item()
     if isinstance(value, numpy.generic):
         value = value.item()
     if not isinstance(value, Number):
-        raise TypeError(f"{op_name}: the scalar must be a number, got {type(value).__name__}; "
-                        f"use the element-wise op for Tensors")
+        shape = f" of shape {value.shape}" if hasattr(value, "shape") else ""
+        raise TypeError(f"{op_name}: the scalar must be a number or a one-element array, got "
+                        f"{type(value).__name__}{shape}; use the element-wise op for Tensors")
     return value
 
 
