@@ -76,9 +76,15 @@ struct Fiber {
     Block* block;
 };
 
+// Fibers' regions all start at multiples of NEEDLE_STACK_BYTES, which would put every
+// Fiber in the same cache set; each is shifted by a "colour" read from its region's address.
+inline Fiber* fiber_at(uintptr_t region) {
+    return reinterpret_cast<Fiber*>(region + (((region / NEEDLE_STACK_BYTES) & 63) << 6));
+}
+
 inline Fiber* self() {
-    return reinterpret_cast<Fiber*>(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) &
-                                    ~static_cast<uintptr_t>(NEEDLE_STACK_BYTES - 1));
+    return fiber_at(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)) &
+                    ~static_cast<uintptr_t>(NEEDLE_STACK_BYTES - 1));
 }
 
 }  // namespace needle_rt
@@ -109,10 +115,44 @@ extern "C" unsigned needle_rt_shared_slot(needle_rt::KernelInfo* kernel, size_t 
     T* const name = reinterpret_cast<T*>(::needle_rt::self()->block->shared_dynamic);
 
 // ---- math: CUDA's device functions are the C ones, plus a few of its own ----------------
+// Shared memory starts each block filled with a NaN of this bit pattern. CUDA's fmaxf and
+// fminf return the other argument when one is NaN, which would quietly drop such a read of
+// unwritten shared memory; here they return the poison instead (on a GPU the value read
+// would be arbitrary, so both are faithful), so that the read still shows in the result.
+namespace needle_rt {
+constexpr unsigned kPoison = 0x7FC0DEADu;
+inline bool poisoned(float x) {
+    unsigned u;
+    std::memcpy(&u, &x, 4);
+    return (u & 0x7FFFFFFFu) == kPoison;
+}
+inline float poison_of(float a, float b) { return poisoned(a) ? a : b; }
+}  // namespace needle_rt
+inline float needle_rt_fmaxf(float a, float b) {
+    return (needle_rt::poisoned(a) || needle_rt::poisoned(b)) ? needle_rt::poison_of(a, b) : fmaxf(a, b);
+}
+inline float needle_rt_fminf(float a, float b) {
+    return (needle_rt::poisoned(a) || needle_rt::poisoned(b)) ? needle_rt::poison_of(a, b) : fminf(a, b);
+}
+#define fmaxf needle_rt_fmaxf
+#define fminf needle_rt_fminf
+
 template <class A, class B>
-inline typename std::common_type<A, B>::type min(A a, B b) { return b < a ? b : a; }
+inline typename std::common_type<A, B>::type min(A a, B b) {
+    if constexpr (std::is_floating_point<A>::value && sizeof(A) == 4)
+        if (needle_rt::poisoned(a)) return a;
+    if constexpr (std::is_floating_point<B>::value && sizeof(B) == 4)
+        if (needle_rt::poisoned(b)) return b;
+    return b < a ? b : a;
+}
 template <class A, class B>
-inline typename std::common_type<A, B>::type max(A a, B b) { return a < b ? b : a; }
+inline typename std::common_type<A, B>::type max(A a, B b) {
+    if constexpr (std::is_floating_point<A>::value && sizeof(A) == 4)
+        if (needle_rt::poisoned(a)) return a;
+    if constexpr (std::is_floating_point<B>::value && sizeof(B) == 4)
+        if (needle_rt::poisoned(b)) return b;
+    return a < b ? b : a;
+}
 inline float __expf(float x) { return expf(x); }
 inline float __logf(float x) { return logf(x); }
 inline float __powf(float x, float y) { return powf(x, y); }

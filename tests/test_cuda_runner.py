@@ -1,6 +1,9 @@
 """needle_core.cuda's CPU runner: the pycuda-shaped interface, CUDA's semantics, and the
 checks that make kernel bugs show every time (docs/cuda-runner.md)."""
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -69,3 +72,114 @@ def test_scalar_arguments_must_have_the_kernels_type():
         f(cuda.Out(out), np.int64(3), block=(1, 1, 1))
     f(cuda.Out(out), np.int32(3), block=(1, 1, 1))
     assert out[0] == 3
+
+
+# ---- a missing barrier fails every time --------------------------------------------------------
+
+KERNELS = Path(__file__).resolve().parent.parent / "cuda_kernels"
+
+
+def kernel_text(source, name):
+    """(start, end) of the definition of __global__ `name` in `source`."""
+    start = re.search(rf"__global__\s+void\s+{name}\s*\(", source).start()
+    depth, i = 0, source.index("{", start)
+    while True:
+        depth += {"{": 1, "}": -1}.get(source[i], 0)
+        if depth == 0:
+            return start, i + 1
+        i += 1
+
+
+def without_each_barrier(path, name):
+    """One source with the file's kernels plus, for each __syncthreads() of kernel `name`, a
+    copy of it without that barrier, named <name>_without_<line> (one compile for all)."""
+    source = path.read_text()
+    start, end = kernel_text(source, name)
+    first_line = source.count("\n", 0, start) + 1
+    body = source[start:end]
+    variants, parts = [], [source]
+    for m in re.finditer(r"__syncthreads\(\);", body):
+        line = first_line + body.count("\n", 0, m.start())
+        text = body[:m.start()] + " " * len(m.group()) + body[m.end():]
+        text = re.sub(rf"\b{name}\b", f"{name}_without_{line}", text, count=1)
+        parts.append(f'\n#line {first_line} "{path.name}"\n{text}\n')
+        variants.append((f"{name}_without_{line}", line))
+    return cuda.SourceModule("".join(parts), filename=path.name), variants
+
+
+def fails(run, expected):
+    """'poison' if the runner reported a read of unwritten shared memory, 'wrong' if the
+    result differs from numpy, None if the launch passed."""
+    try:
+        out = run()
+    except cuda.SharedMemoryPoisonError as e:
+        assert "__syncthreads() is probably missing" in str(e)
+        return "poison"
+    return None if np.allclose(out, expected, rtol=1e-4, atol=1e-4) else "wrong"
+
+
+def assert_fails_every_time(runs, run, expected, label):
+    outcomes = [fails(run, expected) for _ in range(runs)]
+    assert None not in outcomes, f"{label}: passed {outcomes.count(None)} of {runs} runs"
+    return set(outcomes)
+
+
+RUNS = 20
+
+
+@pytest.fixture(scope="module")
+def tiled_variants():
+    return without_each_barrier(KERNELS / "matmul.cu", "matmul_tiled")
+
+
+@pytest.mark.parametrize("M,N,P", [(16, 40, 16), (37, 50, 29)], ids=["one block", "several blocks"])
+def test_tiled_matmul_without_a_barrier_fails_every_time(tiled_variants, M, N, P):
+    mod, variants = tiled_variants
+    assert len(variants) == 2
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((M, N), dtype=np.float32), rng.standard_normal((N, P), dtype=np.float32)
+    grid = ((P + 15) // 16, (M + 15) // 16)
+    kinds = {}
+    for name, line in variants:
+        f = mod.get_function(name)
+
+        def run():
+            out = np.zeros((M, P), dtype=np.float32)
+            f(cuda.In(a), cuda.In(b), cuda.Out(out), np.int32(M), np.int32(N), np.int32(P), block=(16, 16, 1), grid=grid)
+            return out
+        kinds[line] = assert_fails_every_time(RUNS, run, a @ b, f"matmul_tiled without the barrier on line {line}")
+    # Without the first barrier, threads read tiles nobody loaded yet: the runner says so.
+    assert kinds[min(kinds)] == {"poison"}
+
+
+@pytest.mark.parametrize("kernel,reference", [("reduce_sum", np.sum), ("reduce_max", np.max)])
+@pytest.mark.parametrize("rows", [1, 9], ids=["one block", "several blocks"])
+def test_tree_reduction_without_a_barrier_fails_every_time(kernel, reference, rows):
+    mod, variants = without_each_barrier(KERNELS / "reduce.cu", kernel)
+    assert len(variants) == 2
+    x = np.random.default_rng(rows).standard_normal((rows, 1000), dtype=np.float32)
+    for name, line in variants:
+        f = mod.get_function(name)
+
+        def run():
+            out = np.zeros(rows, dtype=np.float32)
+            f(cuda.In(x), cuda.Out(out), np.int32(rows), np.int32(1000), block=(256, 1, 1), grid=(rows, 1),
+              shared=256 * 4)
+            return out
+        assert_fails_every_time(RUNS, run, reference(x, axis=1), f"{kernel} without the barrier on line {line}")
+
+
+@pytest.mark.parametrize("n", [256, 1000], ids=["one block", "several blocks"])
+def test_block_scan_without_a_barrier_fails_every_time(n):
+    mod, variants = without_each_barrier(KERNELS / "reduce.cu", "block_prefix_sum")
+    assert len(variants) == 3
+    a = np.random.default_rng(n).standard_normal(n, dtype=np.float32)
+    expected = np.concatenate([np.cumsum(a[s:s + 256]) for s in range(0, n, 256)])
+    for name, line in variants:
+        f = mod.get_function(name)
+
+        def run():
+            out = np.zeros(n, dtype=np.float32)
+            f(cuda.In(a), cuda.Out(out), np.int32(n), block=(256, 1, 1), grid=((n + 255) // 256, 1), shared=1024)
+            return out
+        assert_fails_every_time(RUNS, run, expected, f"block_prefix_sum without the barrier on line {line}")

@@ -43,7 +43,7 @@ namespace {
 constexpr size_t kStack = NEEDLE_STACK_BYTES;
 constexpr size_t kStaticShared = 48 * 1024;        // CUDA's static shared-memory limit
 constexpr size_t kAltStack = 64 * 1024;         // signal stack, so stack overflows can be reported
-constexpr unsigned kPoisonWord = 0x7FC0DEADu;      // a quiet NaN with a recognisable payload
+constexpr unsigned kPoisonWord = needle_rt::kPoison;  // a quiet NaN with a recognisable payload
 #ifdef NEEDLE_ASAN
 constexpr unsigned kRedzone = 32;                  // between static __shared__ variables
 #endif
@@ -141,6 +141,10 @@ struct Worker {
     std::vector<int> barrier_line;
     unsigned pos = 0;                // position in the zigzag order of the running thread
     unsigned pass = 0;
+    unsigned n_done = 0;             // threads that returned
+    unsigned n_waiting = 0;          // threads waiting at a barrier in this pass
+    int pass_line = -1;              // the line of the first barrier reached in this pass
+    bool lines_differ = false;
     void* main_sp = nullptr;
     void* dummy_sp = nullptr;
     FiberRT* pending_free = nullptr;  // a finished fiber, freed once we have left its stack
@@ -190,13 +194,19 @@ FiberRT* new_fiber(Worker* w) {
     if (!region) return nullptr;
     long page = sysconf(_SC_PAGESIZE);
     mprotect(static_cast<char*>(region) + page, page, PROT_NONE);  // stack overflow guard
-    FiberRT* f = new (region) FiberRT{};
+    FiberRT* f = new (needle_rt::fiber_at(reinterpret_cast<uintptr_t>(region))) FiberRT{};
     f->worker = w;
     w->fibers.push_back(f);
     return f;
 }
 
-char* stack_top(FiberRT* f) { return reinterpret_cast<char*>(f) + kStack; }
+uintptr_t region_of(FiberRT* f) { return reinterpret_cast<uintptr_t>(f) & ~(kStack - 1); }
+
+// The top of a fiber's stack, shifted by the same colour as its FiberRT (see fiber_at).
+char* stack_top(FiberRT* f) {
+    uintptr_t region = region_of(f);
+    return reinterpret_cast<char*>(region + kStack - (reinterpret_cast<uintptr_t>(f) - region));
+}
 
 void fiber_entry();
 
@@ -237,7 +247,7 @@ NEEDLE_NO_TSAN void switch_to(Worker* w, void** save_sp, FiberRT* to, bool dying
 #ifdef NEEDLE_ASAN
     void* fake = nullptr;
     if (to)
-        __sanitizer_start_switch_fiber(dying ? nullptr : &fake, reinterpret_cast<char*>(to) + 2 * sysconf(_SC_PAGESIZE),
+        __sanitizer_start_switch_fiber(dying ? nullptr : &fake, reinterpret_cast<char*>(region_of(to)) + 2 * sysconf(_SC_PAGESIZE),
                                        kStack - 2 * sysconf(_SC_PAGESIZE));
     else
         __sanitizer_start_switch_fiber(dying ? nullptr : &fake, w->asan_main_bottom, w->asan_main_size);
@@ -276,18 +286,8 @@ NEEDLE_NO_TSAN void schedule(Worker* w, void** save_sp, bool dying) {
             return;
         }
         // End of a pass: every thread is done or waiting at a barrier.
-        unsigned waiting = 0, done = 0;
-        int line = -1;
-        bool lines_differ = false;
-        for (unsigned t = 0; t < n; ++t) {
-            if (w->state[t] == DONE) {
-                ++done;
-            } else {
-                ++waiting;
-                if (line == -1) line = w->barrier_line[t];
-                else if (w->barrier_line[t] != line) lines_differ = true;
-            }
-        }
+        const unsigned waiting = w->n_waiting, done = w->n_done;
+        const bool lines_differ = w->lines_differ;
         if (waiting == 0) {
             switch_to(w, save_sp, nullptr, dying);
             return;
@@ -330,6 +330,8 @@ NEEDLE_NO_TSAN void schedule(Worker* w, void** save_sp, bool dying) {
         }
         // Everyone reached the same barrier: release it and start the next pass.
         ++w->pass;
+        w->n_waiting = 0;
+        w->pass_line = -1;
         w->pos = static_cast<unsigned>(-1);
     }
 }
@@ -346,6 +348,7 @@ NEEDLE_NO_TSAN void fiber_entry() {
         L->spec.thunk(L->spec.args);
         unsigned t = f->linear;
         w->state[t] = DONE;
+        ++w->n_done;
         w->fiber_of[t] = nullptr;
 #ifndef NEEDLE_TSAN
         // The next thread in the order has not started: run it right here, on this stack.
@@ -411,7 +414,7 @@ void record_fault(Worker* w, int sig, siginfo_t* info, void* uctx) {
     // A fault in the guard page under a fiber's stack is a stack overflow.
     uintptr_t a = e->address;
     for (FiberRT* g : w->fibers) {
-        uintptr_t base = reinterpret_cast<uintptr_t>(g);
+        uintptr_t base = region_of(g);
         if (a >= base && a < base + 2 * static_cast<uintptr_t>(sysconf(_SC_PAGESIZE)))
             snprintf(e->message, sizeof(e->message), "stack overflow (local arrays too large, or unbounded recursion)");
     }
@@ -497,6 +500,9 @@ NEEDLE_NO_TSAN void run_block(Worker* w, unsigned b) {
 #endif
     std::fill(w->state.begin(), w->state.end(), NOT_STARTED);
     w->pass = 0;
+    w->n_done = w->n_waiting = 0;
+    w->pass_line = -1;
+    w->lines_differ = false;
     w->pos = static_cast<unsigned>(-1);
     schedule(w, &w->main_sp, false);
     if (L->failed.load(std::memory_order_relaxed)) abandon_fibers(w);
@@ -590,6 +596,8 @@ NEEDLE_NO_TSAN void needle_rt_syncthreads(int line) {
     Worker* w = f->worker;
     w->state[f->linear] = WAITING;
     w->barrier_line[f->linear] = line;
+    if (w->n_waiting++ == 0) w->pass_line = line;
+    else if (line != w->pass_line) w->lines_differ = true;
 #ifdef NEEDLE_TSAN
     __tsan_release(&w->barrier_sync);
 #endif

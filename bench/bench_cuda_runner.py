@@ -1,0 +1,145 @@
+"""Speed of the CPU runner (needle_core.cuda on the CPU) on the reference a4 kernels.
+
+Every figure is the median of --repeat launches, compile time apart, with the data already
+in "device" memory (mem_alloc buffers), as a GPU benchmark would time a kernel; the
+element-wise add is also timed with cuda.In/Out copies. Cold compile: one .cu file into an
+empty cache (the runtime library, shared by all files, is timed on its own).
+
+    .venv/bin/python bench/bench_cuda_runner.py [--repeat 5] [--big 1024]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run from a checkout, installed or not
+
+import numpy as np  # noqa: E402
+
+from needle_core import cuda  # noqa: E402
+
+
+def median_time(run, repeat):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def device(array):
+    buf = cuda.mem_alloc(array.nbytes)
+    cuda.memcpy_htod(buf, array)
+    return buf
+
+
+def check(buf, shape, expected, tol):
+    out = np.empty(shape, dtype=np.float32)
+    cuda.memcpy_dtoh(out, buf)
+    err = np.abs(out - expected).max()
+    assert err <= tol, f"wrong result: max error {err}"
+
+
+def bench_matmul(mod, n, repeat):
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((n, n), dtype=np.float32), rng.standard_normal((n, n), dtype=np.float32)
+    da, db, dout = device(a), device(b), cuda.mem_alloc(n * n * 4)
+    f = mod.get_function("matmul_tiled")
+    grid = ((n + 15) // 16, (n + 15) // 16)
+    n32 = np.int32(n)
+    t = median_time(lambda: f(da, db, dout, n32, n32, n32, block=(16, 16, 1), grid=grid), repeat)
+    check(dout, (n, n), a @ b, 1e-3 * np.sqrt(n))
+    return t
+
+
+def bench_sum(mod, rows, cols, repeat):
+    x = np.random.default_rng(1).standard_normal((rows, cols), dtype=np.float32)
+    dx, dout = device(x), cuda.mem_alloc(rows * 4)
+    f = mod.get_function("reduce_sum")
+    t = median_time(lambda: f(dx, dout, np.int32(rows), np.int32(cols), block=(256, 1, 1), grid=(rows, 1),
+                              shared=256 * 4), repeat)
+    check(dout, (rows,), x.sum(axis=1), 1e-3)
+    return t
+
+
+def bench_add(mod, n, repeat):
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal(n, dtype=np.float32), rng.standard_normal(n, dtype=np.float32)
+    da, db, dout = device(a), device(b), cuda.mem_alloc(n * 4)
+    f = mod.get_function("ewise_add")
+    grid = ((n + 255) // 256, 1)
+    t_dev = median_time(lambda: f(da, db, dout, np.int32(n), block=(256, 1, 1), grid=grid), repeat)
+    check(dout, (n,), a + b, 0)
+    out = np.empty(n, dtype=np.float32)
+    t_copy = median_time(lambda: f(cuda.In(a), cuda.In(b), cuda.Out(out), np.int32(n), block=(256, 1, 1),
+                                   grid=grid), repeat)
+    return t_dev, t_copy
+
+
+def bench_launch(mod, count=2000):
+    f = mod.get_function("scalar_add")
+    buf = cuda.mem_alloc(256 * 4)
+    args = (buf, np.float32(1.0), buf, np.int32(1))
+    f(*args, block=(32, 1, 1), grid=(1, 1))
+    start = time.perf_counter()
+    for _ in range(count):
+        f(*args, block=(32, 1, 1), grid=(1, 1))
+    return (time.perf_counter() - start) / count
+
+
+def bench_cold_compile(name):
+    """Compile one kernel file in a fresh process with an empty cache, but the runtime
+    library already built (it is compiled once per machine, shared by every file)."""
+    code = (f"import time, sys; sys.path.insert(0, {str(ROOT)!r}); from needle_core.cuda import cpu; cpu.runtime(); "
+            f"t = time.perf_counter(); from needle_core import cuda; cuda.load_kernels({name!r}); "
+            "print(time.perf_counter() - t)")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, NEEDLE_CUDA_CACHE=tmp, NEEDLE_CUDA_BACKEND="cpu")
+        start = time.perf_counter()
+        rt = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, %r); "
+                             "from needle_core.cuda import cpu; cpu.runtime()" % str(ROOT)], env=env, check=True)
+        runtime_s = time.perf_counter() - start
+        out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+        del rt
+        return float(out.stdout.strip()), runtime_s
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--big", type=int, default=1024, help="size of the large matmul (0 skips it)")
+    args = parser.parse_args()
+    if cuda.backend() != "cpu":
+        sys.exit("this benchmark measures the CPU runner: run it with NEEDLE_CUDA_BACKEND=cpu")
+    from needle_core.cuda.cpu import workers
+    print(f"CPU runner, {workers()} worker threads, median of {args.repeat}\n")
+    print("| measurement | time | goal |")
+    print("|---|---|---|")
+    mm, rd, ew = cuda.load_kernels("matmul"), cuda.load_kernels("reduce"), cuda.load_kernels("elementwise")
+    print(f"| tiled matmul 256x256, 16x16 blocks | {bench_matmul(mm, 256, args.repeat) * 1e3:.0f} ms | ≤ 300 ms |",
+          flush=True)
+    if args.big:
+        t = bench_matmul(mm, args.big, max(1, min(args.repeat, 3)))
+        print(f"| tiled matmul {args.big}x{args.big} (median of {max(1, min(args.repeat, 3))}) | {t:.2f} s | ≤ 12 s |",
+              flush=True)
+    print(f"| sum over the last axis of 4096x1024 | {bench_sum(rd, 4096, 1024, args.repeat) * 1e3:.0f} ms | ≤ 1000 ms |")
+    t_dev, t_copy = bench_add(ew, 10 ** 7, args.repeat)
+    print(f"| element-wise add of 10^7 floats (device buffers) | {t_dev * 1e3:.0f} ms | ≤ 500 ms |")
+    print(f"| element-wise add of 10^7 floats (cuda.In/Out copies) | {t_copy * 1e3:.0f} ms | |")
+    print(f"| launch overhead (1 block of 32 threads) | {bench_launch(ew) * 1e3:.3f} ms | ≤ 0.1 ms |")
+    kernel_s, runtime_s = bench_cold_compile("matmul")
+    print(f"| cold compile of matmul.cu | {kernel_s:.2f} s | ≤ 4 s |")
+    print(f"| cold compile of the runtime library (once per machine) | {runtime_s:.2f} s | |")
+
+
+if __name__ == "__main__":
+    main()
