@@ -183,3 +183,152 @@ def test_block_scan_without_a_barrier_fails_every_time(n):
             f(cuda.In(a), cuda.Out(out), np.int32(n), block=(256, 1, 1), grid=((n + 255) // 256, 1), shared=1024)
             return out
         assert_fails_every_time(RUNS, run, expected, f"block_prefix_sum without the barrier on line {line}")
+
+
+# ---- compile errors point at the student's file and line -----------------------------------------
+
+def compile_error(source, name="student.cu"):
+    with pytest.raises(cuda.CudaCompileError) as e:
+        module(source, name)
+    return e.value
+
+
+def test_compile_error_names_the_cu_file_and_line():
+    err = compile_error("__global__ void k(float* out, int n) {\n    out[0] = undefined_name;\n}\n",
+                        "cuda_kernels/mine.cu")
+    assert str(err.messages[0]).startswith("cuda_kernels/mine.cu:2: error: 'undefined_name' was not declared")
+    assert "cuda_kernels/mine.cu:2:" in str(err)
+
+
+def test_calling_rand_in_a_kernel_is_rejected_like_nvcc_does():
+    err = compile_error("__global__ void k(float* out) {\n    int i = threadIdx.x;\n    out[i] = rand();\n}\n")
+    assert str(err.messages[0]).startswith("student.cu:3: error: rand() is a host function")
+
+
+def test_initializing_a_shared_variable_is_rejected_like_nvcc_does():
+    err = compile_error("__global__ void k(float* out) {\n\n    __shared__ float total = 0.0f;\n    out[0] = total;\n}\n")
+    assert str(err.messages[0]).startswith("student.cu:3: error: a __shared__ variable cannot have an initializer")
+
+
+def test_nvcc_and_gxx_messages_are_normalized_alike():
+    from needle_core.cuda.source import parse_messages
+    nvcc = 'k.cu(12): error: identifier "x" is undefined\n'
+    gxx = "k.cu:12:5: error: 'x' was not declared in this scope\n"
+    assert [str(m) for m in parse_messages(nvcc)] == ['k.cu:12: error: identifier "x" is undefined']
+    assert [str(m) for m in parse_messages(gxx)] == ["k.cu:12: error: 'x' was not declared in this scope"]
+
+
+def test_shared_declarations_keep_every_line_in_place():
+    from needle_core.cuda.source import rewrite_shared
+    src = ("__global__ void k(float* o) {\n    __shared__ float a[4][4],\n        b[4];\n"
+           "    extern __shared__ float dyn[];\n    o[0] = a[0][0] + b[0] + dyn[0];\n}\n")
+    out = rewrite_shared(src, "k.cu")
+    assert out.count("\n") == src.count("\n")
+    assert out.splitlines()[4] == src.splitlines()[4]
+    assert "NEEDLE_SHARED(float, a, [4][4], 2) NEEDLE_SHARED(float, b, [4], 2)" in out
+    assert "NEEDLE_EXTERN_SHARED(float, dyn)" in out
+
+
+def test_static_and_dynamic_shared_memory_are_per_block():
+    src = "\n".join([
+        "__global__ void k(float* out) {",
+        "    __shared__ float tile[4][8];",
+        "    __shared__ int count;",
+        "    extern __shared__ float dyn[];",
+        "    int t = threadIdx.y * 8 + threadIdx.x;",
+        "    if (t == 0) count = 0;",
+        "    tile[threadIdx.y][threadIdx.x] = blockIdx.x * 100 + t;",
+        "    dyn[t] = 1.0f;",
+        "    __syncthreads();",
+        "    atomicAdd(&count, 1);",
+        "    __syncthreads();",
+        "    out[blockIdx.x * 32 + t] = tile[3 - threadIdx.y][7 - threadIdx.x] + count * dyn[31 - t];",
+        "}",
+    ])
+    out = np.zeros(5 * 32, dtype=np.float32)
+    module(src).get_function("k")(cuda.Out(out), block=(8, 4, 1), grid=(5, 1), shared=32 * 4)
+    expected = np.array([b * 100 + (31 - t) + 32 for b in range(5) for t in range(32)], dtype=np.float32)
+    np.testing.assert_array_equal(out, expected)
+
+
+def test_device_buffers_offsets_and_copies():
+    src = "__global__ void twice(const float* a, float* out, int n) {\n" \
+          "    int i = blockIdx.x * blockDim.x + threadIdx.x;\n    if (i < n) out[i] = 2.0f * a[i];\n}\n"
+    f = module(src).get_function("twice")
+    a = np.arange(10, dtype=np.float32)
+    buf = cuda.mem_alloc(a.nbytes)
+    cuda.memcpy_htod(buf, a)
+    assert isinstance(buf.ptr(), int)
+    f(cuda.offset(buf, 4 * 4), cuda.offset(buf, 4 * 4), np.int32(6), block=(32, 1, 1))  # a[4:] *= 2
+    out = np.empty_like(a)
+    cuda.memcpy_dtoh(out, buf)
+    np.testing.assert_array_equal(out, np.r_[a[:4], 2 * a[4:]])
+    with pytest.raises(cuda.OutOfBoundsError, match="argument 'out' at index 6"):
+        f(buf, cuda.offset(buf, 4 * 4), np.int32(7), block=(32, 1, 1))
+
+
+def test_compiled_modules_are_cached_by_content(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEEDLE_CUDA_CACHE", str(tmp_path))
+    src = "__global__ void k(float* out) { out[threadIdx.x] = 1.0f; }\n"
+    first = module(src).path
+    assert module(src).path == first and first.parent == tmp_path
+    assert module(src + "// changed\n").path != first
+    assert not list(tmp_path.glob("*.tmp*"))  # built under a temporary name, then renamed
+
+
+def test_lecture_kernel_examples_run():
+    """The lecture's own kernels (cuda_kernels/examples.cu): scale and the block sum."""
+    mod = cuda.load_kernels("examples")
+    x = np.random.default_rng(0).standard_normal(1000, dtype=np.float32)
+    out = np.zeros_like(x)
+    mod.get_function("scale")(cuda.In(x), cuda.Out(out), np.float32(3.0), np.uint64(x.size), block=(256, 1, 1),
+                              grid=(4, 1))
+    np.testing.assert_allclose(out, 3 * x, rtol=1e-6)
+    partial = np.zeros(4, dtype=np.float32)
+    mod.get_function("block_sum")(cuda.In(x), cuda.Out(partial), np.uint64(x.size), block=(256, 1, 1), grid=(4, 1))
+    np.testing.assert_allclose(partial, [x[i:i + 256].sum() for i in range(0, 1000, 256)], rtol=1e-5, atol=1e-5)
+
+
+# ---- the release: a stripped kernel compiles, and does nothing --------------------------------
+
+@pytest.mark.parametrize("name", ["elementwise", "compact", "reduce", "matmul"])
+def test_stripped_kernel_files_compile_and_write_nothing(name):
+    from grader.regions import strip_text
+    path = KERNELS / f"{name}.cu"
+    stripped = strip_text(path.read_text(), f"cuda_kernels/{name}.cu", {"a4"})
+    assert stripped.count("not implemented yet") == path.read_text().count("BEGIN SOLUTION a4") > 0
+    mod = module(stripped, f"cuda_kernels/{name}.cu")
+    graded = [k for k in mod.kernels if k != "block_prefix_sum"]
+    assert graded
+    for kernel in graded:
+        f = mod.get_function(kernel)
+        out = np.full(64, np.nan, dtype=np.float32)
+        args = []
+        for code, param in zip(f.signature, f.params):
+            if code == "p":
+                args.append(cuda.InOut(out))
+            elif code == "c":
+                args.append(cuda.In(np.ones(64, dtype=np.int32 if param in ("shape", "strides") else np.float32)))
+            elif code == "i":
+                args.append(np.int32(1 if param == "ndim" else 0 if param == "offset" else 8))
+            else:
+                args.append(np.float32(1.0))
+        f(*args, block=(8, 8, 1), grid=(1, 1), shared=64 * 4)
+        assert np.isnan(out).all(), f"stripped {kernel} wrote something"
+
+
+# ---- nvcc, where it is installed -------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.skipif(cuda.nvcc_path() is None, reason="nvcc is not installed")
+@pytest.mark.parametrize("name", ["elementwise", "compact", "reduce", "matmul", "examples"])
+def test_kernel_file_compiles_with_nvcc_for_sm80_and_sm90(name):
+    assert cuda.nvcc_check(KERNELS / f"{name}.cu", filename=f"cuda_kernels/{name}.cu") == ["sm_80", "sm_90"]
+
+
+@pytest.mark.skipif(cuda.nvcc_path() is None, reason="nvcc is not installed")
+def test_nvcc_errors_point_at_the_cu_file():
+    with pytest.raises(cuda.CudaCompileError) as e:
+        cuda.nvcc_check(None, ["sm_80"], filename="cuda_kernels/broken.cu",
+                        source="__global__ void k(float* o) {\n    o[0] = 1.0f\n}\n")
+    assert str(e.value.messages[0]).startswith("cuda_kernels/broken.cu:3: error:")

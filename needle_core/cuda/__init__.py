@@ -26,6 +26,8 @@ import numpy as np
 from .errors import (BarrierDivergenceError, CompileMessage, CudaCompileError, CudaError,  # noqa: F401
                      KernelLaunchError, OutOfBoundsError, SanitizerError, SharedMemoryPoisonError)
 
+from .nvcc import nvcc_check, nvcc_path  # noqa: F401
+
 KERNEL_DIR = Path(__file__).resolve().parent.parent.parent / "cuda_kernels"
 
 

@@ -69,7 +69,7 @@ def _build(target: Path, cmd_for, filename: str, kind: str = "shared library"):
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.stem + ".", suffix=".tmp" + target.suffix)
     os.close(fd)
     try:
-        proc = subprocess.run(cmd_for(tmp), capture_output=True, text=True)
+        proc = subprocess.run(cmd_for(tmp), capture_output=True, text=True, env=dict(os.environ, LC_ALL="C"))
         if proc.returncode != 0:
             raise CudaCompileError(filename, src.parse_messages(proc.stderr, filename), CXX, proc.stderr)
         os.replace(tmp, target)
@@ -416,7 +416,8 @@ class Function:
         if message:
             return KernelLaunchError(f"{at}kernel {self.name}, {where}: {message}")
         kind = "write" if err.write else "read"
-        for p in pointers:
+        # Arguments may share a buffer: prefer a writable one for a write, then the nearest start.
+        for p in sorted(pointers, key=lambda p: (p.writable != bool(err.write), -p.address)):
             if p.nbytes is None:
                 continue
             lo, hi = p.address, p.address + p.nbytes

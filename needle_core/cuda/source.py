@@ -166,9 +166,9 @@ def parse_messages(output: str, filename: str | None = None, kinds=("error", "fa
         m = _GXX.match(raw) or _NVCC.match(raw)
         if not m or m.group("kind") not in kinds:
             continue
+        message = re.sub(r"call to '\w+' declared with attribute error: ", "", m.group("msg").strip())
         found.append(CompileMessage(m.group("file").strip(), int(m.group("line")),
-                                    "error" if "error" in m.group("kind") else m.group("kind"),
-                                    m.group("msg").strip()))
+                                    "error" if "error" in m.group("kind") else m.group("kind"), message))
     if filename:  # the student's own file first: that is what they can fix
         found.sort(key=lambda c: c.file != filename)
     return found
