@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -173,7 +174,8 @@ def record(course: Course, a: Assignment, graded: Graded, secret: set[str], hidd
             nb.cells.insert(0, note)
         nbformat.write(nb, folder / f"{name}.ipynb")
     scores = {c.grade_id: c.points for c in graded.cells}
-    with Gradebook(f"sqlite:///{course.gradebook}", course_id="needle") as gb:
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course.gradebook}", course_id="needle") as gb:
+        warnings.simplefilter("ignore")   # nbgrader's own SQLAlchemy autoflush warnings
         gb.update_or_create_student(graded.student)
         kwargs = {"timestamp": timestamp} if timestamp else {}
         submission = gb.update_or_create_submission(a.name, graded.student, **kwargs)

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 
 from . import regions
-from .assignments import Assignment
+from .assignments import REPO, Assignment
 from .course import Course
 
 
@@ -35,6 +35,12 @@ class Sample:
     fails: list[str] = field(default_factory=list)
     timeout: bool = False             # never finishes: loses its cells to the time limit
     patches: list[Patch] = field(default_factory=list)
+    # What careless and hostile submissions do besides editing code (tests/hostile/*.toml):
+    remove: list[str] = field(default_factory=list)       # files missing from the submission
+    link: dict[str, str] = field(default_factory=dict)    # files that are symbolic links (KIT/ = the kit)
+    cell: str | None = None                               # a code cell the student added
+    broken_notebook: bool = False                         # the notebook is not valid JSON
+    flagged: list[str] = field(default_factory=list)      # cells where notebook and grader disagree
 
 
 def load(a: Assignment) -> list[Sample]:
@@ -42,9 +48,16 @@ def load(a: Assignment) -> list[Sample]:
     samples = [Sample("reference", "the reference solution"),
                Sample("empty", "the student release, untouched", fill=False)]
     if a.samples_file.exists():
-        for entry in tomllib.loads(a.samples_file.read_text()).get("sample", []):
-            patches = [Patch(**p) for p in entry.pop("patch", [])]
-            samples.append(Sample(**entry, patches=patches))
+        samples += load_file(a.samples_file)
+    return samples
+
+
+def load_file(path: Path) -> list[Sample]:
+    """The samples of one TOML file (format: docs/authoring.md)."""
+    samples = []
+    for entry in tomllib.loads(Path(path).read_text()).get("sample", []):
+        patches = [Patch(**p) for p in entry.pop("patch", [])]
+        samples.append(Sample(**entry, patches=patches))
     return samples
 
 
@@ -89,6 +102,17 @@ def make_submission(course: Course, a: Assignment, sample: Sample) -> Path:
             fill_notebook(notebook, source / notebook.name)
     for patch in sample.patches:
         apply_patch(dest, patch, sample.name)
+    for notebook in dest.glob("*.ipynb"):
+        if sample.cell is not None:
+            nb = nbformat.read(notebook, as_version=4)
+            nb.cells.insert(2, nbformat.v4.new_code_cell(sample.cell))
+            nbformat.write(nb, notebook)
+        if sample.broken_notebook:
+            notebook.write_text(notebook.read_text()[: len(notebook.read_text()) // 2])
+    for rel in sample.remove:
+        (dest / rel).unlink()
+    for rel, target in sample.link.items():
+        (dest / rel).symlink_to(target.replace("KIT/", str(REPO) + "/"))
     return dest
 
 
