@@ -334,3 +334,40 @@ def test_elementwise_on_sizes_around_a_block(device):
         a, b = nd.array(x, device=device), nd.array(y, device=device)
         close(a * b + a, x * y + x)
         close(a[n // 2:].compact(), x[n // 2:], rtol=0, atol=0)
+
+
+# ---------------------------------------------------------------- array_api: what the autograd ops call
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_array_api_gives_numpy_results_for_ndarrays(device):
+    from needle_core.backend_ndarray import array_api as api
+    x, y = rand(2, 3, 4) ** 2 + 0.5, rand(2, 3, 4, seed=1)
+    a, b = nd.array(x, device=device), nd.array(y, device=device)
+    m, w = rand(4, 5, seed=2), rand(3, 4, 5, seed=3)
+    cases = [
+        (lambda api, p, q: api.add(p, q), x, y), (lambda api, p, q: api.subtract(2.0, q), x, y),
+        (lambda api, p, q: api.multiply(p, q), x, y), (lambda api, p, q: api.divide(1.0, p), x, y),
+        (lambda api, p, q: api.power(p, q), x, y), (lambda api, p, q: api.power(2.0, q), x, y),
+        (lambda api, p, q: api.negative(p), x, y), (lambda api, p, q: api.maximum(q, 0.0), x, y),
+        (lambda api, p, q: api.log(p), x, y), (lambda api, p, q: api.exp(q), x, y),
+        (lambda api, p, q: api.tanh(q), x, y), (lambda api, p, q: api.sin(q), x, y),
+        (lambda api, p, q: api.cos(q), x, y),
+        (lambda api, p, q: api.sum(p, axis=(0, 2)), x, y),
+        (lambda api, p, q: api.sum(p, axis=1, keepdims=True), x, y),
+        (lambda api, p, q: api.max(q, axis=None), x, y),
+        (lambda api, p, q: api.reshape(api.swapaxes(p, 0, 2), (-1, 6)), x, y),
+        (lambda api, p, q: api.transpose(p, (1, 2, 0)), x, y),
+        (lambda api, p, q: api.broadcast_to(p, (5, 2, 3, 4)), x, y),
+        (lambda api, p, q: api.matmul(p, q), x, m),                       # batched @ matrix
+        (lambda api, p, q: api.matmul(api.swapaxes(q, 1, 2), p), m, w),   # batched views
+    ]
+    for i, (fn, p, q) in enumerate(cases):
+        expected = fn(np, p, q)
+        got = fn(api, nd.array(p, device=device), nd.array(q, device=device))
+        assert isinstance(got, nd.NDArray), i
+        np.testing.assert_allclose(got.numpy(), expected, rtol=2e-5, atol=1e-5, err_msg=f"case {i}")
+    assert api.float32 is np.float32
+    np.testing.assert_array_equal(api.sqrt(np.float32([4.0])), [2.0])   # numpy's own, for numpy
+    with pytest.raises(TypeError, match="no NDArray version"):
+        api.sqrt(a)
+    assert isinstance(api.add(b, a), nd.NDArray)

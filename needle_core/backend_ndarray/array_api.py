@@ -8,6 +8,7 @@ NDArray, and then the same call runs on the NDArray. Any other name falls throug
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy
@@ -97,5 +98,39 @@ def matmul(a, b):
     return out
 
 
+def _binary(name, method):
+    numpy_fn = getattr(numpy, name)
+
+    def fn(a, b):
+        if isinstance(a, NDArray) or isinstance(b, NDArray):
+            return method(a, b)
+        return numpy_fn(a, b)
+    fn.__name__ = name
+    fn.__doc__ = f"Element-wise {name} (NDArrays of equal shapes, or with a number)."
+    return fn
+
+
+add = _binary("add", lambda a, b: a + b)
+subtract = _binary("subtract", lambda a, b: a - b)
+multiply = _binary("multiply", lambda a, b: a * b)
+divide = _binary("divide", lambda a, b: a / b)
+power = _binary("power", lambda a, b: a ** b)
+
+
+def negative(a):
+    return -a if isinstance(a, NDArray) else numpy.negative(a)
+
+
 def __getattr__(name):
-    return getattr(numpy, name)
+    """Every other name is numpy's; a numpy function refuses NDArrays with a clear message."""
+    value = getattr(numpy, name)
+    if not callable(value) or isinstance(value, type):
+        return value  # constants and dtypes (array_api.float32, array_api.pi)
+
+    @functools.wraps(value)
+    def numpy_only(*args, **kwargs):
+        if any(isinstance(a, NDArray) for a in (*args, *kwargs.values())):
+            raise TypeError(f"array_api.{name} has no NDArray version; use the functions of "
+                            f"needle_core.backend_ndarray.array_api or NDArray methods")
+        return value(*args, **kwargs)
+    return numpy_only

@@ -484,6 +484,9 @@ class NDArray:
     def __pow__(self, other):
         return self._ewise_or_scalar(other, "ewise_power", "scalar_power")
 
+    def __rpow__(self, other):
+        return full(self.shape, other, device=self.device) ** self
+
     def maximum(self, other):
         return self._ewise_or_scalar(other, "ewise_maximum", "scalar_maximum")
 
