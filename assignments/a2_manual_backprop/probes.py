@@ -32,6 +32,7 @@ def _random_input(shape, seed, positive=False):
 
 
 def _values(x):
+    """``x`` as float64 numbers: the grader compares values, the cells never the float dtype of these."""
     return np.asarray(x, dtype=np.float64)
 
 
@@ -66,8 +67,8 @@ def test_relu_visible(ctx):
     simple_ml = _simple_ml()
     A = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
     A_copy = A.copy()
-    out = simple_ml.relu(A)
-    out = {"shape": list(np.shape(out)), "values": _values(out), "input_unchanged": _unchanged(A, A_copy)}
+    result = simple_ml.relu(A)
+    out = {"shape": list(np.shape(result)), "values": _values(result), "input_unchanged": _unchanged(A, A_copy)}
     out["float32_dtype"] = str(simple_ml.relu(A.astype(np.float32)).dtype)
     return out
 
