@@ -144,10 +144,12 @@ class Op:
         product ``out_grad @ Wᵀ``, as large as the forward one. The adjoints of
         inputs that do need one are computed here, as always.
         """
-        if all(x.requires_grad for x in node.inputs):
-            grads = self.gradient(out_grad, node)
+        for x in node.inputs:
+            if not x.requires_grad:
+                grads = self._gradient_deferred(out_grad, node)
+                break
         else:
-            grads = self._gradient_deferred(out_grad, node)
+            grads = self.gradient(out_grad, node)
         if isinstance(grads, tuple):
             return grads
         if isinstance(grads, list):
@@ -197,7 +199,11 @@ class Value:
 
     def _init(self, op, inputs, *, cached_data=None, requires_grad=None):
         if requires_grad is None:
-            requires_grad = any(x.requires_grad for x in inputs)
+            requires_grad = False
+            for x in inputs:  # any(...), without a generator on this hot path
+                if x.requires_grad:
+                    requires_grad = True
+                    break
         self.op = op
         self.inputs = inputs
         self.cached_data = cached_data
@@ -206,7 +212,9 @@ class Value:
     def realize_cached_data(self):
         """The node's value, computed from its inputs the first time it is asked for."""
         if self.cached_data is None:
-            self.cached_data = self.op.compute(*[x.realize_cached_data() for x in self.inputs])
+            self.cached_data = self.op.compute(*[
+                x.realize_cached_data() if x.cached_data is None else x.cached_data
+                for x in self.inputs])
         return self.cached_data
 
     def is_leaf(self) -> bool:
@@ -252,8 +260,10 @@ class Tensor(Value):
         drops its history, since no gradient will ever flow through it.
         """
         inputs = [x if isinstance(x, Tensor) else Tensor(x, requires_grad=False) for x in inputs]
-        if any(isinstance(x.cached_data, NDArray) for x in inputs):
-            inputs = _on_one_device(op, inputs)
+        for x in inputs:
+            if isinstance(x.cached_data, NDArray):
+                inputs = _on_one_device(op, inputs)
+                break
         tensor = Tensor.__new__(Tensor)
         tensor._init(op, inputs)
         if _deferring:  # inside Op.gradient_as_tuple: defer what can be deferred
@@ -299,7 +309,9 @@ class Tensor(Value):
 
     @property
     def shape(self) -> tuple:
-        if self.cached_data is None and self.deferred_shape is not None:
+        if self.cached_data is not None:
+            return self.cached_data.shape
+        if self.deferred_shape is not None:
             return self.deferred_shape
         return self.realize_cached_data().shape
 

@@ -73,6 +73,12 @@ class BackendDevice:
         check = getattr(self.mod, "enabled", None)
         return True if check is None else bool(check())
 
+    def why_disabled(self) -> str:
+        """Why this device is not enabled here ("" when it is)."""
+        if self.mod is None:
+            return self._why_disabled
+        return "" if self.enabled() else getattr(self.mod, "why_disabled", lambda: "")()
+
     @property
     def backend(self) -> str:
         """What computes on this device: "numpy", or for cuda() "pycuda" or "cpu" (the CPU runner)."""

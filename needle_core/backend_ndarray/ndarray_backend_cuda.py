@@ -31,7 +31,7 @@ __all__ = [
     "ewise_add", "scalar_add", "ewise_mul", "scalar_mul", "ewise_div", "scalar_div",
     "ewise_power", "scalar_power", "ewise_maximum", "scalar_maximum", "ewise_eq", "scalar_eq",
     "ewise_ge", "scalar_ge", "ewise_log", "ewise_exp", "ewise_tanh", "ewise_sin", "ewise_cos",
-    "matmul", "reduce_sum", "reduce_max", "enabled", "backend_name", "KERNEL_DIR",
+    "matmul", "reduce_sum", "reduce_max", "enabled", "why_disabled", "backend_name", "KERNEL_DIR",
 ]
 
 # the .cu files; NEEDLE_CUDA_KERNELS=<folder> runs the kernels of another copy (yours, elsewhere)
@@ -63,14 +63,29 @@ def backend_name() -> str:
     return nc.backend()
 
 
-def enabled() -> bool:
-    """Whether the kernels can run here: a GPU through pycuda, or the CPU runner (needs g++)."""
+_enabled = False  # once true, it stays true (enabled() is asked at every Tensor creation)
+
+
+def why_disabled() -> str:
+    """Why the kernels cannot run here ("" when they can)."""
     try:
         backend = nc.backend()
-    except Exception:  # the CUDA layer is missing or cannot start
-        return False
-    have_files = all((KERNEL_DIR / f).is_file() for f in KERNEL_FILES)
-    return have_files and (backend == "pycuda" or shutil.which("g++") is not None)
+    except Exception as err:  # the CUDA layer is missing or cannot start
+        return f"needle_core.cuda cannot start ({type(err).__name__}: {err})"
+    missing = [f for f in KERNEL_FILES if not (KERNEL_DIR / f).is_file()]
+    if missing:
+        return f"kernel files missing in {KERNEL_DIR}: {', '.join(missing)}"
+    if backend != "pycuda" and shutil.which("g++") is None:
+        return "no GPU, and no g++ for the CPU runner"
+    return ""
+
+
+def enabled() -> bool:
+    """Whether the kernels can run here: a GPU through pycuda, or the CPU runner (needs g++)."""
+    global _enabled
+    if not _enabled:
+        _enabled = not why_disabled()
+    return _enabled
 
 
 def _kernel(filename: str, name: str):

@@ -42,7 +42,7 @@ def normalize_axis(op_name: str, axis, shape) -> int:
 def check_broadcast(op_name: str, shape, new_shape):
     """Broadcasting rule: align shapes on the right; each old size is 1 or the new size."""
     new_shape = tuple(new_shape)
-    ok = len(shape) <= len(new_shape) and all(
+    ok = shape == new_shape or len(shape) <= len(new_shape) and all(
         old in (1, new) for old, new in zip(reversed(shape), reversed(new_shape)))
     if not ok:
         raise ValueError(f"{op_name}: cannot broadcast shape {shape} to {new_shape}")
@@ -51,6 +51,8 @@ def check_broadcast(op_name: str, shape, new_shape):
 def check_reshape(op_name: str, shape, new_shape):
     """Same number of elements; at most one size may be -1 (inferred)."""
     size = math.prod(shape)
+    if -1 not in new_shape and math.prod(new_shape) == size:
+        return
     known = math.prod(n for n in new_shape if n != -1)
     inferred = sum(1 for n in new_shape if n == -1)
     if inferred > 1 or (inferred == 0 and known != size) or (
