@@ -88,7 +88,8 @@ def _check_device(device):
         return _CPU
     if isinstance(device, BackendDevice):
         if not device.enabled():
-            raise ValueError(f"Tensor: device {device!r} is not available on this machine")
+            raise ValueError(f"Tensor: device {device!r} is not available on this machine: "
+                             f"{device.why_disabled()}")
         return device
     raise ValueError(f"Tensor: unknown device {device!r}; use cpu() or a device of "
                      f"needle_core.backend_ndarray such as cuda()")
