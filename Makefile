@@ -30,9 +30,14 @@ test-fast: $(READY)      ## the tests that do not run nbgrader
 release: $(READY)        ## student releases of every assignment in course/release
 	$(PY) -m grader release
 
+# BLAS threads for the notebooks' kernels: one is fastest on a shared two-core machine
+# (docs/benchmarks.md); `make lab BLAS_THREADS=4` on a machine of your own.
+BLAS_THREADS ?= 1
+
 lab: $(READY)            ## JupyterLab on the student releases
 	test -d course/release || $(PY) -m grader release
-	$(VENV)/bin/jupyter lab --notebook-dir=course/release $(LAB_FLAGS)
+	OPENBLAS_NUM_THREADS=$(BLAS_THREADS) OMP_NUM_THREADS=$(BLAS_THREADS) MKL_NUM_THREADS=$(BLAS_THREADS) \
+		$(VENV)/bin/jupyter lab --notebook-dir=course/release $(LAB_FLAGS)
 
 bench: $(READY)          ## measurements for docs/benchmarks.md
 	$(PY) bench/run_all.py

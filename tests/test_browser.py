@@ -1,6 +1,7 @@
-"""JupyterLab in a real browser: the a1 student release, filled with the reference
-solution, opened in headless Chromium; its visible tests run and nbgrader's Validate
-button passes it. Screenshots go to build/test-artifacts/."""
+"""JupyterLab as students get it: `make lab` pins BLAS to one thread, and, in a real
+browser, the a1 student release filled with the reference solution runs its visible tests
+and passes nbgrader's Validate button (headless Chromium; screenshots in
+build/test-artifacts/)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,6 @@ from grader import samples
 from grader.assignments import get
 from grader.course import Course
 from tests import chromium
-
-pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_MS = 120_000   # generous: a busy two-core machine starts a kernel in seconds, not milliseconds
@@ -111,6 +110,17 @@ def _cells(notebook: Path):
     return visible, graded[-1] + 1
 
 
+def test_make_lab_runs_blas_on_one_thread_unless_told_otherwise():
+    def lab_command(*args):
+        return subprocess.run(["make", "-n", "lab", *args], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout
+    default, four = lab_command(), lab_command("BLAS_THREADS=4")
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        assert f"{variable}=1 " in default and f"{variable}=4 " in four
+    assert "jupyter lab" in default
+
+
+@pytest.mark.slow
 def test_a1_runs_its_visible_tests_and_validates_in_jupyterlab(a1_student_copy, tmp_path):
     name = a1_student_copy.name
     notebook = a1_student_copy / f"{name}.ipynb"
