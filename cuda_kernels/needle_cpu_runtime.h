@@ -100,6 +100,7 @@ extern "C" unsigned needle_rt_shared_slot(needle_rt::KernelInfo* kernel, size_t 
 
 // The line of every barrier is recorded, so that divergence reports can name it.
 #define __syncthreads() needle_rt_syncthreads(__LINE__)
+#define __trap() __builtin_trap()
 #define __threadfence() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define __threadfence_block() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 

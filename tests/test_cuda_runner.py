@@ -332,3 +332,96 @@ def test_nvcc_errors_point_at_the_cu_file():
         cuda.nvcc_check(None, ["sm_80"], filename="cuda_kernels/broken.cu",
                         source="__global__ void k(float* o) {\n    o[0] = 1.0f\n}\n")
     assert str(e.value.messages[0]).startswith("cuda_kernels/broken.cu:3: error:")
+
+
+# ---- sanitizer modes (each builds one sanitized program: seconds) ---------------------------------
+
+SANITIZER_BUGS = "\n".join([
+    "__global__ void shared_overflow(const float* a, float* out, int n) {",   # line 1
+    "    __shared__ float tile[32];",
+    "    int t = threadIdx.x;",
+    "    tile[t] = a[t];",
+    "    __syncthreads();",
+    "    out[t] = tile[t + 1];",                                                 # line 6: tile[32]
+    "}",
+    "__global__ void before_start(const float* a, float* out, int n) {",
+    "    int t = threadIdx.x;",
+    "    out[t] = a[t - 1];",                                                    # line 10: a[-1]
+    "}",
+    "__global__ void neighbour(const float* a, float* out, int n) {",
+    "    __shared__ float s[32];",
+    "    int t = threadIdx.x;",
+    "    s[t] = a[t];",                                                          # line 15
+    "    out[t] = s[(t + 1) % 32];",                                             # line 16: no barrier
+    "}",
+    "__global__ void neighbour_synced(const float* a, float* out, int n) {",
+    "    __shared__ float s[32];",
+    "    int t = threadIdx.x;",
+    "    s[t] = a[t];",
+    "    __syncthreads();",
+    "    out[t] = s[(t + 1) % 32];",
+    "}",
+])
+
+
+def run_bug(mode, kernel):
+    mod = module(SANITIZER_BUGS, "bugs.cu", sanitize=mode)
+    a = np.arange(32, dtype=np.float32)
+    out = np.zeros(32, dtype=np.float32)
+    mod.get_function(kernel)(cuda.In(a), cuda.Out(out), np.int32(32), block=(32, 1, 1))
+    return a, out
+
+
+@pytest.mark.slow
+def test_address_sanitizer_mode_catches_shared_overflow_and_reads_before_the_start():
+    with pytest.raises(cuda.SanitizerError, match=r"shared-memory overflow .* at bugs\.cu:6"):
+        run_bug("address", "shared_overflow")
+    with pytest.raises(cuda.SanitizerError, match=r"before its start or past its end\) at bugs\.cu:10"):
+        run_bug("address", "before_start")
+    a, out = run_bug("address", "neighbour_synced")  # a correct kernel passes, results come back
+    np.testing.assert_array_equal(out, np.roll(a, -1))
+
+
+@pytest.mark.slow
+def test_thread_sanitizer_mode_names_both_lines_of_a_race():
+    with pytest.raises(cuda.SanitizerError) as e:
+        run_bug("thread", "neighbour")
+    assert "data race between" in str(e.value)
+    assert {"bugs.cu:15", "bugs.cu:16"} <= set(re.findall(r"bugs\.cu:\d+", e.value.detail))
+    a, out = run_bug("thread", "neighbour_synced")  # with the barrier: no race reported
+    np.testing.assert_array_equal(out, np.roll(a, -1))
+
+
+@pytest.mark.slow
+def test_sanitizer_modes_pass_the_reference_kernels():
+    """No false alarms on the real kernels: tiled matmul under both sanitizers."""
+    source = (KERNELS / "matmul.cu").read_text()
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((20, 40), dtype=np.float32), rng.standard_normal((40, 17), dtype=np.float32)
+    for mode in ("address", "thread"):
+        out = np.zeros((20, 17), dtype=np.float32)
+        cuda.SourceModule(source, filename="cuda_kernels/matmul.cu", sanitize=mode).get_function("matmul_tiled")(
+            cuda.In(a), cuda.In(b), cuda.Out(out), np.int32(20), np.int32(40), np.int32(17),
+            block=(16, 16, 1), grid=(2, 2))
+        np.testing.assert_allclose(out, a @ b, rtol=1e-4, atol=1e-4)
+
+
+def test_a_crashing_kernel_raises_instead_of_killing_python():
+    src = "\n".join([
+        "__global__ void divide(float* out, int n) {",
+        "    out[threadIdx.x] = n / (int)threadIdx.x;",   # thread 0 divides by zero
+        "}",
+        "__global__ void trap(float* out, int n) {",
+        "    if (threadIdx.x == 5) __trap();",
+        "    out[threadIdx.x] = 1.0f;",
+        "}",
+    ])
+    mod = module(src, "crash.cu")
+    out = np.zeros(8, dtype=np.float32)
+    with pytest.raises(cuda.KernelLaunchError,
+                       match=r"crash\.cu:2: kernel divide, block \(0, 0, 0\), thread \(0, 0, 0\): integer division by zero"):
+        mod.get_function("divide")(cuda.Out(out), np.int32(3), block=(8, 1, 1))
+    with pytest.raises(cuda.KernelLaunchError, match=r"crash\.cu:5: kernel trap, .*thread \(5, 0, 0\): illegal instruction"):
+        mod.get_function("trap")(cuda.Out(out), np.int32(3), block=(8, 1, 1))
+    mod.get_function("trap")(cuda.Out(out), np.int32(3), block=(4, 1, 1))  # the runner still works
+    assert (out[:4] == 1.0).all()

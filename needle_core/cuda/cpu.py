@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -287,10 +288,16 @@ class SourceModule:
     `filename` names the file the source came from, so compile errors and launch errors point
     at it (``file:line``). ``get_function(name)`` returns a launchable kernel."""
 
-    def __init__(self, source: str, options=None, *, filename: str | None = None, include_dirs=()):
+    def __init__(self, source: str, options=None, *, filename: str | None = None, include_dirs=(), sanitize=None):
+        from . import sanitize as sanitizers
         self.source = source
         self.filename = filename or "<kernel source>"
-        self.path = compile_module(source, self.filename, options, include_dirs)
+        self.sanitize = sanitize if sanitize is not None else sanitizers.mode_from_env()
+        if self.sanitize not in (None, *sanitizers.MODES):
+            raise ValueError(f"sanitize must be None, 'address' or 'thread', not {self.sanitize!r}")
+        self.include_dirs = [str(d) for d in include_dirs] or [
+            str(Path(self.filename).resolve().parent) if os.path.exists(self.filename) else os.getcwd()]
+        self.path = compile_module(source, self.filename, options, self.include_dirs)
         self.lib = ctypes.CDLL(str(self.path))
         self.kernels = {k.name: k for k in src.find_kernels(source)}
         self._functions = {}
@@ -344,6 +351,9 @@ class Function:
         if len(args) != len(self.signature):
             raise KernelLaunchError(f"{self.name} takes {len(self.signature)} arguments "
                                     f"({', '.join(self.params)}), got {len(args)}")
+        if self.module.sanitize:
+            from . import sanitize
+            return sanitize.launch(self, args, block, grid, int(shared), self.module.sanitize)
         values, pointers = [], []
         for i, (a, code) in enumerate(zip(args, self.signature)):
             pname = self.params[i] if i < len(self.params) else f"#{i}"
@@ -428,10 +438,13 @@ class Function:
                     f"{at}kernel {self.name}, {where}: out-of-bounds {kind} of argument '{p.name}' at index "
                     f"{index} (it has {count} elements, indices 0 to {count - 1}). Check the bounds guard, "
                     f"e.g. if (i < n), and the index arithmetic.")
-        signame = {11: "SIGSEGV", 7: "SIGBUS", 8: "SIGFPE"}.get(err.signal, str(err.signal))
-        what = ("integer division by zero" if err.signal == 8 else
-                f"invalid memory {kind} at address {err.address:#x}, not inside any argument's buffer "
-                "(an index far out of range, or an uninitialized pointer)")
+        signame = {11: "SIGSEGV", 7: "SIGBUS", 8: "SIGFPE", 4: "SIGILL", 6: "SIGABRT"}.get(err.signal, str(err.signal))
+        what = {8: "integer division by zero",
+                4: "illegal instruction: __trap() was called, or a function that returns a value reached "
+                   "its end without a return statement",
+                6: "abort() was called, or an assert() failed (its message is on standard error)"}.get(
+            err.signal, f"invalid memory {kind} at address {err.address:#x}, not inside any argument's buffer "
+                        "(an index far out of range, or an uninitialized pointer)")
         return KernelLaunchError(f"{at}kernel {self.name}, {where}: {what} ({signame})")
 
     def _source_line(self, err) -> str | None:
@@ -447,7 +460,10 @@ class Function:
         for line in out:
             loc = line.split(" ")[0]
             file, _, number = loc.rpartition(":")
-            if file == name or file.endswith("/" + name.lstrip("./")):
+            # (code the compiler moved to the end of a function, such as a trap, can be filed
+            # under the generated file's name, with the kernel file's line number)
+            generated = re.fullmatch(r".*/needle-k-\w+\.\w+\.cpp", file)
+            if file == name or file.endswith("/" + name.lstrip("./")) or generated:
                 return f"{name}:{number}"
         for line in out:
             if line and not line.startswith("??"):

@@ -31,7 +31,9 @@
 #include <sanitizer/common_interface_defs.h>
 #define NEEDLE_ASAN 1
 #endif
-#if defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_THREAD__) || defined(NEEDLE_TSAN_HOOKS)
+// Under ThreadSanitizer this file is compiled without instrumentation (its bookkeeping is
+// shared by the fibers of a block on purpose) but tells the sanitizer about fibers and barriers.
 #include <sanitizer/tsan_interface.h>
 #define NEEDLE_TSAN 1
 #endif
@@ -160,6 +162,8 @@ struct Worker {
 #ifdef NEEDLE_TSAN
     void* tsan_main = nullptr;
     char barrier_sync = 0;
+    char done_sync = 0;
+    std::vector<void*> tsan_fibers;  // one per thread of the running block
 #endif
 #ifdef NEEDLE_ASAN
     const void* asan_main_bottom = nullptr;
@@ -169,7 +173,9 @@ struct Worker {
 
 thread_local Worker* tl_worker = nullptr;
 
-void poison(void* p, size_t bytes) {
+
+
+NEEDLE_NO_TSAN void poison(void* p, size_t bytes) {
     unsigned* w = static_cast<unsigned*>(p);
     size_t n = bytes / 4;
     for (size_t i = 0; i < n; ++i) w[i] = kPoisonWord;
@@ -189,7 +195,7 @@ void* map_aligned(size_t bytes, size_t align) {
     return reinterpret_cast<void*>(start);
 }
 
-FiberRT* new_fiber(Worker* w) {
+NEEDLE_NO_TSAN FiberRT* new_fiber(Worker* w) {
     void* region = map_aligned(kStack, kStack);
     if (!region) return nullptr;
     long page = sysconf(_SC_PAGESIZE);
@@ -211,12 +217,10 @@ char* stack_top(FiberRT* f) {
 void fiber_entry();
 
 // Prepare a fiber to start running thread `linear` at fiber_entry.
-void start_fiber(Worker* w, FiberRT* f, unsigned linear) {
+NEEDLE_NO_TSAN void start_fiber(Worker* w, FiberRT* f, unsigned linear) {
     const needle_rt::Block& b = w->block;
 #ifdef NEEDLE_TSAN
-    // Each CUDA thread is its own thread for ThreadSanitizer, so races between them show.
-    if (f->tsan_fiber) __tsan_destroy_fiber(f->tsan_fiber);
-    f->tsan_fiber = __tsan_create_fiber(0);
+    f->tsan_fiber = w->tsan_fibers[linear];
 #endif
     f->linear = linear;
     f->pub.tid = {linear % b.bdim.x, (linear / b.bdim.x) % b.bdim.y, linear / (b.bdim.x * b.bdim.y)};
@@ -229,7 +233,7 @@ void start_fiber(Worker* w, FiberRT* f, unsigned linear) {
     w->fiber_of[linear] = f;
 }
 
-void release_pending(Worker* w) {
+NEEDLE_NO_TSAN void release_pending(Worker* w) {
     if (w->pending_free) {
         w->free_fibers.push_back(w->pending_free);
         w->pending_free = nullptr;
@@ -346,6 +350,9 @@ NEEDLE_NO_TSAN void fiber_entry() {
     Launch* L = w->launch;
     for (;;) {
         L->spec.thunk(L->spec.args);
+#ifdef NEEDLE_TSAN
+        __tsan_release(&w->done_sync);  // the block's end waits for every thread
+#endif
         unsigned t = f->linear;
         w->state[t] = DONE;
         ++w->n_done;
@@ -374,7 +381,7 @@ NEEDLE_NO_TSAN void fiber_entry() {
 
 std::mutex g_slot_mutex;
 
-void ensure_dynamic(Worker* w, size_t bytes) {
+NEEDLE_NO_TSAN void ensure_dynamic(Worker* w, size_t bytes) {
 #ifdef NEEDLE_ASAN
     free(w->shared_dynamic);  // an exact-size allocation, so that ASan sees overflows
     w->shared_dynamic = static_cast<unsigned char*>(malloc(bytes ? bytes : 1));
@@ -391,9 +398,9 @@ void ensure_dynamic(Worker* w, size_t bytes) {
 // ---- running blocks ------------------------------------------------------------------------
 
 std::atomic<int> g_faults_installed{0};
-struct sigaction g_old_segv, g_old_bus, g_old_fpe;
+struct sigaction g_old_segv, g_old_bus, g_old_fpe, g_old_ill, g_old_abrt;
 
-void record_fault(Worker* w, int sig, siginfo_t* info, void* uctx) {
+NEEDLE_NO_TSAN void record_fault(Worker* w, int sig, siginfo_t* info, void* uctx) {
     Launch* L = w->launch;
     LaunchError* e = L->error;
     std::lock_guard<std::mutex> lock(L->error_mutex);
@@ -428,7 +435,8 @@ void on_fault(int sig, siginfo_t* info, void* uctx) {
         siglongjmp(w->fault_jump, 1);
     }
     // Not ours: give the signal back to whoever handled it before.
-    struct sigaction* old = sig == SIGSEGV ? &g_old_segv : sig == SIGBUS ? &g_old_bus : &g_old_fpe;
+    struct sigaction* old = sig == SIGSEGV ? &g_old_segv : sig == SIGBUS ? &g_old_bus : sig == SIGILL ? &g_old_ill
+                          : sig == SIGABRT ? &g_old_abrt : &g_old_fpe;
     sigaction(sig, old, nullptr);
 }
 
@@ -441,6 +449,8 @@ void install_fault_handlers() {
     sigaction(SIGSEGV, &sa, &g_old_segv);
     sigaction(SIGBUS, &sa, &g_old_bus);
     sigaction(SIGFPE, &sa, &g_old_fpe);
+    sigaction(SIGILL, &sa, &g_old_ill);
+    sigaction(SIGABRT, &sa, &g_old_abrt);
 #endif
 }
 
@@ -449,12 +459,18 @@ void restore_fault_handlers() {
     sigaction(SIGSEGV, &g_old_segv, nullptr);
     sigaction(SIGBUS, &g_old_bus, nullptr);
     sigaction(SIGFPE, &g_old_fpe, nullptr);
+    sigaction(SIGILL, &g_old_ill, nullptr);
+    sigaction(SIGABRT, &g_old_abrt, nullptr);
 #endif
 }
 
-Worker* this_worker() {
+NEEDLE_NO_TSAN Worker* this_worker() {
     if (!tl_worker) {
         Worker* w = new Worker();
+        // Reserved now, so that fibers never allocate (ThreadSanitizer would see the
+        // allocator's memory moves as accesses of one CUDA thread after another).
+        w->fibers.reserve(1024);
+        w->free_fibers.reserve(1024);
 #ifdef NEEDLE_ASAN
         w->shared_static = static_cast<unsigned char*>(malloc(kStaticShared));
 #else
@@ -471,11 +487,18 @@ Worker* this_worker() {
 }
 
 // After a failure the block's fibers are abandoned where they stand; their stacks are free.
-void abandon_fibers(Worker* w) {
+NEEDLE_NO_TSAN void abandon_fibers(Worker* w) {
     w->free_fibers.assign(w->fibers.begin(), w->fibers.end());
     w->pending_free = nullptr;
     std::fill(w->fiber_of.begin(), w->fiber_of.end(), nullptr);
 }
+
+#ifdef NEEDLE_TSAN
+NEEDLE_NO_TSAN void end_tsan_block(Worker* w) {
+    for (void* f : w->tsan_fibers) __tsan_destroy_fiber(f);
+    w->tsan_fibers.clear();
+}
+#endif
 
 NEEDLE_NO_TSAN void run_block(Worker* w, unsigned b) {
     Launch* L = w->launch;
@@ -499,6 +522,16 @@ NEEDLE_NO_TSAN void run_block(Worker* w, unsigned b) {
     }
 #endif
     std::fill(w->state.begin(), w->state.end(), NOT_STARTED);
+#ifdef NEEDLE_TSAN
+    // Each CUDA thread is its own thread to ThreadSanitizer, created here, before any of them
+    // runs: a fiber created by another would be ordered after it, and races would hide. The
+    // previous block on this worker happens before this one.
+    __tsan_acquire(&w->done_sync);
+    end_tsan_block(w);
+    // Stacks, too, are made here: memory mapped by one CUDA thread would be ordered before another.
+    while (w->fibers.size() < L->nthreads) w->free_fibers.push_back(new_fiber(w));
+    for (unsigned t = 0; t < L->nthreads; ++t) w->tsan_fibers.push_back(__tsan_create_fiber(0));
+#endif
     w->pass = 0;
     w->n_done = w->n_waiting = 0;
     w->pass_line = -1;
@@ -537,6 +570,10 @@ NEEDLE_NO_TSAN void run_blocks(Launch* L) {
         abandon_fibers(w);  // a memory fault stopped the block (a signal handler jumped here)
     }
     w->in_kernel = 0;
+#ifdef NEEDLE_TSAN
+    __tsan_acquire(&w->done_sync);
+    end_tsan_block(w);
+#endif
     sigaltstack(&old_ss, nullptr);
     w->launch = nullptr;
 }
@@ -607,7 +644,7 @@ NEEDLE_NO_TSAN void needle_rt_syncthreads(int line) {
 #endif
 }
 
-unsigned needle_rt_shared_slot(needle_rt::KernelInfo* k, size_t bytes, size_t align, int line) {
+NEEDLE_NO_TSAN unsigned needle_rt_shared_slot(needle_rt::KernelInfo* k, size_t bytes, size_t align, int line) {
     std::lock_guard<std::mutex> lock(g_slot_mutex);
     unsigned off = k->static_bytes;
 #ifdef NEEDLE_ASAN
@@ -630,7 +667,7 @@ unsigned needle_rt_shared_slot(needle_rt::KernelInfo* k, size_t bytes, size_t al
 }
 
 // Launch thunk over grid x block; returns 0 or an ErrorKind with *error filled in.
-int needle_rt_launch(void (*thunk)(void**), void** args, needle_rt::KernelInfo* kernel, const unsigned* grid,
+NEEDLE_NO_TSAN int needle_rt_launch(void (*thunk)(void**), void** args, needle_rt::KernelInfo* kernel, const unsigned* grid,
                      const unsigned* block, size_t shared, int workers, LaunchError* error) {
     std::lock_guard<std::mutex> launch_lock(g_launch_mutex);
     memset(error, 0, sizeof(*error));
@@ -677,6 +714,7 @@ int needle_rt_launch(void (*thunk)(void**), void** args, needle_rt::KernelInfo* 
 }
 
 size_t needle_rt_error_size() { return sizeof(LaunchError); }
+const char* needle_rt_error_message(const LaunchError* e) { return e->message; }
 unsigned needle_rt_poison_word() { return kPoisonWord; }
 size_t needle_rt_stack_bytes() { return kStack; }
 
