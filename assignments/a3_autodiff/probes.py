@@ -30,17 +30,24 @@ def _ndl():
     return ndl
 
 
+def _array(got):
+    """``got`` as an array; like the notebook's tests, it must have a shape (a bare float fails)."""
+    got.shape
+    return np.asarray(got)
+
+
 def _forward(fn, *arrays, **kwargs):
     """What the notebook's forward_check checks: a Tensor, its values (and shape), its dtype."""
     ndl = _ndl()
     out = fn(*[ndl.Tensor(x) for x in arrays], **kwargs)
-    got = np.asarray(out.numpy())
-    return {"is_tensor": isinstance(out, ndl.Tensor), "value": got, "dtype": str(got.dtype)}
+    got = out.numpy()
+    return {"is_tensor": isinstance(out, ndl.Tensor), "value": _array(got), "dtype": str(got.dtype)}
 
 
 def _gradient(fn, *arrays, **kwargs):
-    """What the notebook's gradient_check (check_tensor_gradient) uses: the float64 forward value,
-    and every argument's gradient from backward() with the checker's weights (seed 0)."""
+    """What the notebook's gradient_check (check_tensor_gradient) uses: the float64 forward values
+    (flattened: the checker weighs them whatever their shape) and every argument's gradient from
+    backward() with the checker's weights (seed 0)."""
     ndl = _ndl()
     arrays = [np.array(a, dtype=np.float64) for a in arrays]
     value = np.asarray(fn(*[ndl.Tensor(x.copy(), dtype="float64") for x in arrays], **kwargs).numpy(),
@@ -49,7 +56,7 @@ def _gradient(fn, *arrays, **kwargs):
     tensors = [ndl.Tensor(x.copy(), dtype="float64") for x in arrays]
     out = fn(*tensors, **kwargs)
     out.backward(ndl.Tensor(np.asarray(weights, dtype=np.float64).reshape(out.shape), dtype="float64"))
-    return {"value": value, "grads": [None if t.grad is None else np.asarray(t.grad.numpy()) for t in tensors]}
+    return {"value": value.ravel(), "grads": [None if t.grad is None else np.asarray(t.grad.numpy()) for t in tensors]}
 
 
 def _grad_of(node):
@@ -57,7 +64,7 @@ def _grad_of(node):
     ndl = _ndl()
     if not isinstance(node.grad, ndl.Tensor):
         return f"not a Tensor: {type(node.grad).__name__}"
-    return np.asarray(node.grad.numpy())
+    return _array(node.grad.numpy())
 
 
 def _dual(compute):
@@ -381,7 +388,7 @@ def test_broadcast_to_hidden(ctx):
     out["forward float32"] = _forward(lambda t: t.broadcast_to((2, 3)), random_input((3,), seed=62).astype(np.float32))
     for big, small in [((4, 2, 5, 3), (2, 1, 3)), ((3, 4), (3, 1)), ((2, 3, 4), (4,)), ((2, 3), (2, 3)), ((2, 3), ())]:
         got = ndl.ops.sum_to_shape(ndl.Tensor(random_input(big, seed=63)), small).numpy()
-        out[f"sum_to_shape {big}->{small}"] = np.asarray(got)
+        out[f"sum_to_shape {big}->{small}"] = _array(got)
     return out
 
 
@@ -444,7 +451,7 @@ def test_gradient_of_gradient_visible(ctx):
 
     xa, ya = random_input((3, 2), seed=1), random_input((3, 2), seed=2)
     g = first_gradient(ndl.Tensor(xa), ndl.Tensor(ya))
-    return {"first_gradient": np.asarray(g.numpy()), "has_op": g.op is not None,
+    return {"first_gradient": _array(g.numpy()), "has_op": g.op is not None,
             "second_gradient": _gradient(first_gradient, xa, ya)}
 
 
@@ -463,7 +470,7 @@ def test_gradient_of_gradient_hidden(ctx):
     out = {"net": _gradient(input_gradient_of_net, random_input((3, 4), seed=91), random_input((4, 2), seed=92))}
     hv_x_t, hv_v_t = ndl.Tensor(random_input((5,), seed=93)), ndl.Tensor(random_input((5,), seed=94))
     hessian_vector(hv_x_t, hv_v_t).backward()
-    out["hessian_vector_product"] = np.asarray(hv_x_t.grad.numpy())
+    out["hessian_vector_product"] = _array(hv_x_t.grad.numpy())
     out["hessian_vector"] = _gradient(hessian_vector, random_input((5,), seed=93), random_input((5,), seed=94))
     return out
 
@@ -482,8 +489,8 @@ def test_softmax_loss_visible(ctx):
     Z = random_input((5, 4), seed=3) * 3
     labels = ndl.Tensor(one_hot(np.array([0, 3, 1, 1, 2]), 4), requires_grad=False)
     loss = softmax_loss(ndl.Tensor(Z), labels)
-    value = np.asarray(loss.numpy())
-    return {"is_tensor": isinstance(loss, ndl.Tensor), "shape": list(loss.shape), "value": value,
+    value = loss.numpy()
+    return {"is_tensor": isinstance(loss, ndl.Tensor), "shape": list(loss.shape), "value": float(value),
             "gradient": _gradient(lambda logits: softmax_loss(logits, labels), Z)}
 
 
@@ -496,12 +503,13 @@ def test_softmax_loss_hidden(ctx):
                          (2.0, np.float32)]:
         Z = (rng.standard_normal((8, 6)) * scale).astype(dtype)
         y = rng.integers(0, 6, 8)
-        value = np.asarray(softmax_loss(ndl.Tensor(Z), ndl.Tensor(one_hot(y, 6, dtype), requires_grad=False)).numpy())
-        out[f"scale {scale:g} {np.dtype(dtype).name}"] = {"value": value, "dtype": str(value.dtype)}
+        value = softmax_loss(ndl.Tensor(Z), ndl.Tensor(one_hot(y, 6, dtype), requires_grad=False)).numpy()
+        # as the test: its value as a float (any shape of one element), and its dtype
+        out[f"scale {scale:g} {np.dtype(dtype).name}"] = {"value": float(value), "dtype": str(value.dtype)}
     grad_Z = rng.standard_normal((6, 3)) * 2
     grad_T = ndl.Tensor(grad_Z)
     softmax_loss(grad_T, ndl.Tensor(one_hot(np.array([0, 2, 1, 2, 2, 0]), 3), requires_grad=False)).backward()
-    out["backward"] = np.asarray(grad_T.grad.numpy())
+    out["backward"] = _array(grad_T.grad.numpy())
     labels = ndl.Tensor(one_hot(np.array([1, 0, 3]), 4), requires_grad=False)
     out["gradient (3, 4)"] = _gradient(lambda logits: softmax_loss(logits, labels), random_input((3, 4), seed=102) * 4)
     return out
@@ -517,7 +525,7 @@ def _epoch(X, y, sizes, seed, lr, batch):
     T1, T2 = ndl.Tensor(W1), ndl.Tensor(W2)
     before1, before2 = W1.copy(), W2.copy()
     N1, N2 = nn_epoch(X, y, T1, T2, lr=lr, batch=batch)
-    got1, got2 = np.asarray(N1.numpy()), np.asarray(N2.numpy())
+    got1, got2 = _array(N1.numpy()), _array(N2.numpy())
     numpy_ml.nn_epoch(X, y, W1, W2, lr=lr, batch=batch)
     return {"W1": got1, "W2": got2, "numpy_W1": np.asarray(W1), "numpy_W2": np.asarray(W2)}, \
         [("W1", N1, T1, before1), ("W2", N2, T2, before2)]
