@@ -288,16 +288,29 @@ def test_ewise_power_and_functions_match_numpy(device):
         a + nd.array(rand(3, 5), device=device)
 
 
+@pytest.fixture(params=["matmul_tiled", "matmul_naive"])
+def matmul_kernel(request, monkeypatch):
+    """On cuda(), run matmul through each of the two kernels (other devices ignore it)."""
+    if nd.cuda().enabled():
+        from needle_core.backend_ndarray import ndarray_backend_cuda
+        monkeypatch.setattr(ndarray_backend_cuda, "MATMUL", request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("m, n, p", [(1, 1, 1), (5, 7, 3), (17, 33, 19), (40, 16, 32)])
-def test_matmul_matches_numpy(device, m, n, p):
+def test_matmul_matches_numpy(device, m, n, p, matmul_kernel):
+    if device.name != "cuda" and matmul_kernel == "matmul_naive":
+        pytest.skip("one kernel choice is enough off cuda()")
     x, y = rand(m, n), rand(n, p, seed=1)
     a, b = nd.array(x, device=device), nd.array(y, device=device)
     close(a @ b, x @ y, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_matmul_of_views(device):
+def test_matmul_of_views(device, matmul_kernel):
+    if device.name != "cuda" and matmul_kernel == "matmul_naive":
+        pytest.skip("one kernel choice is enough off cuda()")
     x, y = rand(9, 21), rand(13, 30, seed=1)
     a = nd.array(x, device=device).permute((1, 0))         # (21, 9)
     b = nd.array(y, device=device)[2:11, ::3]              # (9, 10)

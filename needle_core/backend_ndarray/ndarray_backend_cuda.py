@@ -40,7 +40,10 @@ KERNEL_DIR = Path(os.environ.get("NEEDLE_CUDA_KERNELS")
 THREADS = 256          # threads per block of element-wise and compact launches
 REDUCE_THREADS = 256   # at most this many threads per reduction block (a power of two)
 TILE = 16              # the matmul block is TILE × TILE
-MATMUL = "matmul_tiled"  # or "matmul_naive"
+# The matmul kernel: "matmul_tiled" or "matmul_naive"; None picks by path: tiled on a GPU, naive
+# on the CPU runner, where every __syncthreads() is a switch between fibers and the naive kernel
+# trains the a3 network 4–7× faster (bench/bench_devices.py, docs/benchmarks.md).
+MATMUL = None
 KERNEL_FILES = ("compact.cu", "elementwise.cu", "reduce.cu", "matmul.cu")
 
 # sin and cos are not part of a4; the kit provides them so that every a3 op runs on cuda().
@@ -227,7 +230,8 @@ ewise_cos = _unary("<kit>", "kit_ewise_cos")
 
 def matmul(a, b, out, m, n, p):
     """out (m×p) ← a (m×n) @ b (n×p), all compact: one thread per output entry."""
-    _kernel("matmul.cu", MATMUL)(
+    name = MATMUL or ("matmul_tiled" if nc.backend() == "pycuda" else "matmul_naive")
+    _kernel("matmul.cu", name)(
         a.buf, b.buf, out.buf, np.int32(m), np.int32(n), np.int32(p),
         block=(TILE, TILE, 1), grid=((p + TILE - 1) // TILE, (m + TILE - 1) // TILE))
 
