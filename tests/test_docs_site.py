@@ -130,6 +130,23 @@ def test_no_solution_or_hidden_test_reaches_the_site(site):
     assert not found, "solution or hidden-test text on the site:\n" + "\n".join(found)
 
 
+def _prose(page: Path) -> str:
+    """A page's text outside code, scripts and typeset math."""
+    text = re.sub(r"<(pre|code|script|style)\b.*?</\1>", " ", page.read_text(), flags=re.S)
+    text = re.sub(r'<(span|div) class="arithmatex">.*?</\1>', " ", text, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def test_every_formula_is_recognised_as_math(site):
+    # A "$" left in the prose is a formula the page shows as raw TeX.
+    raw = {}
+    for page in _html_pages(site):
+        found = re.findall(r".{0,40}\$.{0,40}", _prose(page))
+        if found:
+            raw[str(page.relative_to(site))] = found[:3]
+    assert not raw, f"formulas left as raw TeX: {raw}"
+
+
 def test_the_leak_check_sees_code_in_a_highlighted_block():
     # The check above reads the pages' text: code split into highlighting spans still reads whole.
     snippet = '<pre><code><span class="n">theta</span> <span class="o">-=</span> <span class="n">lr</span></code></pre>'

@@ -11,6 +11,7 @@ Two jobs the site needs that plain MkDocs does not do:
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -44,6 +45,40 @@ def _lecture_link(a: Assignment) -> str:
     return f" The lecture note for it is [Lecture {number}](../lectures/{notes[0].name})." if notes else ""
 
 
+def display_math_as_blocks(source: str) -> str:
+    """Put blank lines around ``$$ … $$`` display math.
+
+    Jupyter renders display math in the middle of a paragraph; the site's Markdown
+    (pymdownx.arithmatex) only reads ``$$`` that stands as a block of its own.
+    """
+    out, in_math, fence, math_indent = [], False, None, ""
+    for line in source.splitlines():
+        stripped = line.strip()
+        if fence or stripped.startswith(("```", "~~~")):
+            if fence is None:
+                fence = stripped[:3]
+            elif stripped.startswith(fence):
+                fence = None
+            out.append(line)
+            continue
+        opens = not in_math and stripped.startswith("$$")
+        closes = stripped.endswith("$$") and (in_math or (opens and len(stripped) > 4))
+        if opens:
+            out.append("")
+            # Inside a list item Jupyter indents by the marker's width (3 for "1. "),
+            # Python-Markdown by 4: re-indent so the formula stays in its item.
+            indent = len(line) - len(line.lstrip())
+            math_indent = " " * 4 if 0 < indent < 4 else line[:indent]
+        if opens or in_math:
+            line = math_indent + stripped
+        out.append(line)
+        if closes:
+            out.append("")
+        if opens != closes:
+            in_math = not in_math
+    return "\n".join(out)
+
+
 def lecture_markdown(a: Assignment) -> str:
     """The markdown (lecture) cells of the assignment's notebook, as one page.
 
@@ -58,7 +93,7 @@ def lecture_markdown(a: Assignment) -> str:
             continue
         if any(marker in cell.source for marker in FORBIDDEN):
             raise PluginError(f"{notebook.name}: a markdown cell holds a solution or hidden-test marker")
-        cells.append(cell.source.strip())
+        cells.append(display_math_as_blocks(cell.source).strip())
     if not cells:
         raise PluginError(f"{notebook.name}: no markdown cells to make a lecture page from")
     title, _, rest = cells[0].partition("\n")
@@ -101,6 +136,11 @@ def on_config(config):
     if unlisted:
         nav.append({"More": unlisted})
     return config
+
+
+def on_page_markdown(markdown, page, config, files):
+    """Let Markdown inside ``<details>`` (answers to exercises) render, math included."""
+    return re.sub(r"<details>", '<details markdown="1">', markdown)
 
 
 def on_files(files, config):
