@@ -515,13 +515,19 @@ def test_softmax_loss_hidden(ctx):
     return out
 
 
+def init_mlp(dims, seed=0, dtype=np.float32):
+    """The test's initial weights: needle_core.simple_ml.init_mlp, restated here."""
+    rng = np.random.default_rng(seed)
+    return [(rng.standard_normal((a, b)) / np.sqrt(b)).astype(dtype) for a, b in zip(dims[:-1], dims[1:])]
+
+
 def _epoch(X, y, sizes, seed, lr, batch):
     """One epoch of the student's autodiff nn_epoch, then of the numpy nn_epoch of a2 from the same
     weights (the notebook's yardstick, so a broken a2 epoch fails here as it does there)."""
     ndl = _ndl()
     from needle_core import simple_ml as numpy_ml
     from needle_core.apps.simple_ml import nn_epoch
-    W1, W2 = numpy_ml.init_mlp(sizes, seed=seed)
+    W1, W2 = init_mlp(sizes, seed=seed)
     T1, T2 = ndl.Tensor(W1), ndl.Tensor(W2)
     before1, before2 = W1.copy(), W2.copy()
     N1, N2 = nn_epoch(X, y, T1, T2, lr=lr, batch=batch)
