@@ -14,6 +14,7 @@ RUNS = [
     ["bench_grading.py"],
     ["bench_devices.py", "--examples", "2000", "--repeat", "3"],
     ["bench_blas_threads.py"],
+    ["bench_cuda_runner.py"],
 ]
 
 
