@@ -62,6 +62,14 @@ def test_devices_have_the_course_names():
     assert repr(nd.cuda()) == "cuda()"
 
 
+def test_a_device_without_its_backend_says_why():
+    device = nd.BackendDevice("cuda", None, "the CUDA layer cannot be imported")
+    assert not device.enabled() and device.backend == "unavailable"
+    assert device.why_disabled() == "the CUDA layer cannot be imported"
+    with pytest.raises(AttributeError, match="not available here"):
+        device.empty((2, 2))
+
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_device_exposes_its_backend_functions(device):
     for name in ("Array", "from_numpy", "to_numpy", "fill", "compact", "ewise_setitem",

@@ -63,7 +63,8 @@ class BackendDevice:
         if name.startswith("__") or name in ("mod", "name", "_why_disabled"):
             raise AttributeError(name)
         if self.mod is None:
-            raise RuntimeError(f"{self!r} is not available here: {self._why_disabled}")
+            raise AttributeError(f"{self!r} has no {name}: it is not available here "
+                                 f"({self._why_disabled})")
         return getattr(self.mod, name)
 
     def enabled(self) -> bool:
