@@ -132,13 +132,15 @@ class DeviceBuffer:
     def __init__(self, nbytes: int):
         lib = runtime()
         self.nbytes = int(nbytes)
-        map_bytes, map_start = ctypes.c_size_t(), ctypes.c_void_p()
-        addr = lib.needle_rt_alloc(max(self.nbytes, 1), ctypes.byref(map_bytes), ctypes.byref(map_start))
-        if not addr:
-            raise MemoryError(f"cannot allocate {nbytes} bytes")
-        # The data ends at the guard page; an empty buffer still has one byte before it.
-        self._addr = addr + (1 if self.nbytes == 0 else 0)
-        self._finalizer = weakref.finalize(self, lib.needle_rt_free, map_start.value, map_bytes.value)
+        map_start, map_bytes = _pool_take(max(self.nbytes, 1))
+        if map_start is None:
+            size, start = ctypes.c_size_t(), ctypes.c_void_p()
+            if not lib.needle_rt_alloc(max(self.nbytes, 1), ctypes.byref(size), ctypes.byref(start)):
+                raise MemoryError(f"cannot allocate {nbytes} bytes")
+            map_start, map_bytes = start.value, size.value
+        # The data ends where the guard page begins (the last page of the mapping).
+        self._addr = map_start + map_bytes - PAGE - self.nbytes
+        self._finalizer = weakref.finalize(self, _pool_give, map_start, map_bytes)
 
     def ptr(self) -> int:
         return self._addr
@@ -157,6 +159,39 @@ class DeviceBuffer:
 
     def free(self):
         self._finalizer()
+
+
+# Freed mappings are kept for reuse (up to _POOL_LIMIT bytes): the In/Out copies of every
+# launch allocate, and fresh mappings cost system calls and page faults.
+_POOL_LIMIT = 256 << 20
+_pool: dict[int, list[int]] = {}
+_pool_bytes = 0
+_pool_lock = threading.Lock()
+
+
+def _mapping_bytes(nbytes: int) -> int:
+    return (nbytes + PAGE - 1) // PAGE * PAGE + PAGE
+
+
+def _pool_take(nbytes: int):
+    global _pool_bytes
+    size = _mapping_bytes(nbytes)
+    with _pool_lock:
+        free = _pool.get(size)
+        if free:
+            _pool_bytes -= size
+            return free.pop(), size
+    return None, size
+
+
+def _pool_give(map_start: int, map_bytes: int):
+    global _pool_bytes
+    with _pool_lock:
+        if _pool_bytes + map_bytes <= _POOL_LIMIT:
+            _pool.setdefault(map_bytes, []).append(map_start)
+            _pool_bytes += map_bytes
+            return
+    runtime().needle_rt_free(map_start, map_bytes)
 
 
 class BufferView:
