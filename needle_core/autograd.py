@@ -260,19 +260,27 @@ class Tensor(Value):
         whose inputs are all constants is a constant too: it keeps its value and
         drops its history, since no gradient will ever flow through it.
         """
-        inputs = [x if isinstance(x, Tensor) else Tensor(x, requires_grad=False) for x in inputs]
+        # one pass over the inputs (this runs for every node: keep it lean)
+        args, requires_grad, on_nd = [], False, False
         for x in inputs:
+            if not isinstance(x, Tensor):
+                x = Tensor(x, requires_grad=False)
+            if x.requires_grad:
+                requires_grad = True
             if isinstance(x.cached_data, NDArray):
-                inputs = _on_one_device(op, inputs)
-                break
+                on_nd = True
+            args.append(x)
+        if on_nd:
+            args = _on_one_device(op, args)
         tensor = Tensor.__new__(Tensor)
-        tensor._init(op, inputs)
+        tensor._init(op, args, requires_grad=requires_grad)
         if _deferring:  # inside Op.gradient_as_tuple: defer what can be deferred
-            tensor.deferred_shape = op.output_shape(*[x.shape for x in inputs])
+            tensor.deferred_shape = op.output_shape(*[x.shape for x in args])
             if tensor.deferred_shape is not None:
                 return tensor
-        tensor.realize_cached_data()
-        if not tensor.requires_grad:
+        tensor.cached_data = op.compute(*[
+            x.realize_cached_data() if x.cached_data is None else x.cached_data for x in args])
+        if not requires_grad:
             tensor.op, tensor.inputs = None, []
         return tensor
 
@@ -498,6 +506,8 @@ def compute_gradient_of_variables(output_tensor, out_grad):
 
 def sum_node_list(node_list):
     """The sum of a list of Tensors, as one Tensor (no ``0 +`` in front)."""
+    if len(node_list) == 1:  # most nodes have one consumer
+        return node_list[0]
     return reduce(operator.add, node_list)
 
 
