@@ -1,21 +1,36 @@
-"""A student's self-check: run the notebook of a working copy and tabulate its tests."""
+"""A student's self-check: run a working copy's notebook as the autograder does and tabulate its tests.
+
+The notebook runs through the same runner, sandbox, cell time limit and quick milestones
+(``NBGRADER_EXECUTION=autograde``) as grading, on a scratch copy of the folder, and a test
+passes exactly when grading's notebook verdict says so: when the cell raised no error
+(warnings and stderr decide nothing). By default the cells after the last test (the
+milestones) are not run; ``milestones=True`` runs them too.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbgrader.utils import determine_grade, is_grade
 
-from .gradebook import format_table
-from .course import grading_env
+from . import assignments
 from .errors import GraderError
+from .grading import Limits
+from .regions import has_hidden
+from .sandbox import MOUNT_SCRIPTS, MOUNT_SUBMISSION, Sandbox, kill_group
+from .text_table import format_table
 
-
-HIDDEN = re.compile(r"_hidden(_|$)")
+COPY = re.compile(r"(-Copy\d+|\.bak|\s\(\d+\))$")
+MESSAGE_WIDTH = 72
 
 
 @dataclass
@@ -32,51 +47,144 @@ class TestResult:
         return self.passed is None
 
 
-def _message(cell) -> str:
-    for output in cell.get("outputs", []):
-        if output.output_type == "error":
-            text = f"{output.ename}: {output.evalue}".strip()
-            return text.splitlines()[0] if text else output.ename
-        if output.output_type == "stream" and output.name == "stderr":
-            return "wrote to stderr: " + output.text.strip().splitlines()[0][:200]
-    return ""
+@dataclass
+class CheckRun:
+    results: list[TestResult]
+    ignored: list[str]           # notebooks not checked (copies), named to the student
+    notes: list[str]
+    seconds: float
 
 
-def run_checks(folder: Path, cell_timeout: int = 120) -> list[TestResult]:
-    """Execute every notebook in ``folder`` (in a copy held in memory) and grade its test cells."""
-    notebooks = sorted(Path(folder).glob("*.ipynb"))
+def resolve(target: str | Path, course_release: Path | None = None) -> tuple[Path, list[Path], list[str]]:
+    """(folder, notebooks to check, notebooks ignored) for a folder, a notebook or an assignment name."""
+    path = Path(target)
+    if path.suffix == ".ipynb":
+        if not path.is_file():
+            raise GraderError(f"There is no notebook {path}.")
+        return path.parent, [path], []
+    if not path.exists():
+        try:
+            a = assignments.get(str(target))
+        except GraderError:
+            raise GraderError(f"{target} is neither a folder, a notebook nor an assignment name "
+                              f"(known: {', '.join(x.tag for x in assignments.ASSIGNMENTS)}).") from None
+        if course_release is None or not course_release.exists():
+            raise GraderError(f"{a.name} has not been released yet; pass the folder of your working copy.")
+        path = course_release
+    if not path.is_dir():
+        raise GraderError(f"{path} is not a folder; pass your assignment folder or its notebook.")
+    notebooks = sorted(p for p in path.glob("*.ipynb") if p.is_file())
     if not notebooks:
-        raise GraderError(f"No notebook in {folder}: pass the folder of your assignment.")
+        raise GraderError(f"No notebook in {path}: pass the folder of your assignment (the one with the .ipynb).")
+    known = {nb.stem for a in assignments.ASSIGNMENTS for nb in a.folder.glob("*.ipynb")}
+    checked = [p for p in notebooks if p.stem in known] or [p for p in notebooks if not COPY.search(p.stem)] or notebooks
+    return path, checked, [p.name for p in notebooks if p not in checked]
+
+
+def _keep_until_last_test(nb) -> None:
+    """Drop the code cells after the last graded cell (the milestones): grading does not score them."""
+    last = max((i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade")), default=-1)
+    nb.cells = nb.cells[: last + 1]
+
+
+def _data_sets_note(folder: Path) -> str | None:
+    """Say so when the notebook, run by the student, could not find MNIST from where it is."""
+    if os.environ.get("NEEDLE_DATASETS") and (Path(os.environ["NEEDLE_DATASETS"]) / "mnist").is_dir():
+        return None
+    for root in (folder.resolve(), *folder.resolve().parents):
+        if (root / "datasets" / "mnist").is_dir():
+            return None
+    return ("Your notebook cannot find the data sets from this folder: put the kit's datasets/ folder next "
+            "to it (or in a folder above), or set NEEDLE_DATASETS. Grading provides them, so no points are "
+            "lost, but your own runs of the notebook will stop at the first cell.")
+
+
+def run_checks(target: str | Path, cell_timeout: int = Limits.cell_timeout, milestones: bool = False,
+               course_release: Path | None = None) -> CheckRun:
+    """Execute the notebook(s) of a working copy as grading does and grade the visible test cells."""
+    start = time.monotonic()
+    folder, notebooks, ignored = resolve(target, course_release)
+    results, notes = [], []
+    note = _data_sets_note(folder)
+    if note:
+        notes.append(note)
+    with tempfile.TemporaryDirectory(prefix="check-") as tmp:
+        scratch, out = Path(tmp, "work"), Path(tmp, "out")
+        shutil.copytree(folder, scratch, symlinks=True,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc"))
+        out.mkdir()
+        sandbox = Sandbox(scratch, out)
+        for path in notebooks:
+            nb = nbformat.read(path, as_version=4)
+            if not milestones:
+                _keep_until_last_test(nb)
+            for cell in nb.cells:
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
+            nbformat.write(nb, scratch / path.name)
+            executed = _execute(sandbox, path.name, cell_timeout)
+            results += _grade(path.name, nb, executed)
+    return CheckRun(results, ignored, notes, time.monotonic() - start)
+
+
+def _execute(sandbox: Sandbox, name: str, cell_timeout: int):
+    out = sandbox.out / f"{Path(name).stem}.executed.ipynb"
+    proc = sandbox.popen([sys.executable, "-I", sandbox.path(f"{MOUNT_SCRIPTS}/run_notebook.py"),
+                          sandbox.path(f"{MOUNT_SUBMISSION}/{name}"), sandbox.path(f"/out/{out.name}"),
+                          str(cell_timeout)],
+                         env={"NBGRADER_EXECUTION": "autograde"},
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        log, _ = proc.communicate(timeout=3600)
+    except subprocess.TimeoutExpired:
+        kill_group(proc)
+        raise GraderError("the check ran for an hour and was stopped") from None
+    if not out.is_file():
+        raise GraderError("the notebook could not be run:\n" + log.decode(errors="replace")[-3000:])
+    return nbformat.read(out, as_version=4)
+
+
+def _grade(name: str, nb, executed) -> list[TestResult]:
     results = []
-    for path in notebooks:
-        nb = nbformat.read(path, as_version=4)
-        client = NotebookClient(nb, timeout=cell_timeout, allow_errors=True,
-                                interrupt_on_timeout=True, kernel_name="python3",
-                                resources={"metadata": {"path": str(Path(folder).resolve())}})
-        client.execute(env=grading_env())
-        for cell in nb.cells:
-            if is_grade(cell) and cell.cell_type == "code":
-                grade_id = cell.metadata.nbgrader["grade_id"]
-                points, max_points = determine_grade(cell)
-                if HIDDEN.search(grade_id):
-                    results.append(TestResult(path.name, grade_id, None, 0.0, max_points, ""))
-                else:
-                    results.append(TestResult(path.name, grade_id, points == max_points,
-                                              points or 0.0, max_points, _message(cell)))
+    for cell in executed.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not meta.get("grade"):
+            continue
+        points = float(meta.get("points", 0))
+        if cell.metadata.get("needle", {}).get("hidden_tests") or has_hidden(cell.source):
+            results.append(TestResult(name, meta["grade_id"], None, 0.0, points, ""))
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        message = f"{errors[0].ename}: {errors[0].evalue}".strip() if errors else ""
+        results.append(TestResult(name, meta["grade_id"], not errors, 0.0 if errors else points, points, message))
     return results
 
 
-def report(results: list[TestResult]) -> str:
-    """The table a student sees: each test, its result, points and failure message."""
+def _wrap(message: str) -> list[str]:
+    lines = []
+    for paragraph in message.splitlines() or [""]:
+        lines += textwrap.wrap(paragraph, MESSAGE_WIDTH, break_long_words=True, break_on_hyphens=False) or [""]
+    return lines
+
+
+def report(run: CheckRun | list[TestResult]) -> str:
+    """The table a student sees: each test, its result, points and the whole failure message."""
+    run = run if isinstance(run, CheckRun) else CheckRun(run, [], [], 0.0)
     rows = [("test", "result", "points", "message")]
-    for r in results:
+    for r in run.results:
         if r.hidden:
             rows.append((r.grade_id, "hidden", f"-/{r.max_points:g}", "runs when your work is graded"))
-        else:
-            rows.append((r.grade_id, "passed" if r.passed else "FAILED",
-                         f"{r.points:g}/{r.max_points:g}", r.message[:100]))
-    visible = [r for r in results if not r.hidden]
+            continue
+        lines = _wrap(r.message)
+        rows.append((r.grade_id, "passed" if r.passed else "FAILED", f"{r.points:g}/{r.max_points:g}", lines[0]))
+        rows += [("", "", "", line) for line in lines[1:]]
+    visible = [r for r in run.results if not r.hidden]
     got, total = sum(r.points for r in visible), sum(r.max_points for r in visible)
-    hidden = sum(r.max_points for r in results if r.hidden)
-    return (format_table(rows) + f"\n\n{got:g} of {total:g} points from the visible tests; "
-            f"{hidden:g} more from hidden tests when graded.")
+    hidden = sum(r.max_points for r in run.results if r.hidden)
+    text = format_table(rows) + (f"\n\n{got:g} of {total:g} points from the visible tests; "
+                                 f"{hidden:g} more from hidden tests when graded.")
+    if run.ignored:
+        text += "\nNot checked (copies): " + ", ".join(run.ignored)
+    for note in run.notes:
+        text += "\nNote: " + note
+    return text

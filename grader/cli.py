@@ -61,11 +61,16 @@ def cmd_gradebook(course, args):
 
 
 def cmd_check(course, args):
-    target = Path(args.target)
-    folder = target if target.is_dir() else course.release(assignments.get(args.target))
-    results = run_checks(folder, cell_timeout=args.cell_timeout)
-    print(report(results))
-    return 0 if all(r.passed for r in results if not r.hidden) else 1
+    release = None
+    if not Path(args.target).exists():
+        try:
+            release = course.release(assignments.get(args.target))
+        except GraderError:
+            release = None
+    run = run_checks(args.target, cell_timeout=args.cell_timeout, milestones=args.milestones,
+                     course_release=release)
+    print(report(run))
+    return 0 if all(r.passed for r in run.results if not r.hidden) else 1
 
 
 def cmd_carry(course, args):
@@ -126,8 +131,11 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_gradebook)
 
     p = sub.add_parser("check", help="run the visible tests of your working copy and list them")
-    p.add_argument("target", help="your assignment folder, or an assignment name (its release)")
-    p.add_argument("--cell-timeout", type=int, default=120)
+    p.add_argument("target", help="your assignment folder, its notebook, or an assignment name (its release)")
+    p.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
+                   help="seconds per cell, as when graded")
+    p.add_argument("--milestones", action="store_true",
+                   help="also run the cells after the last test (the milestones; not graded)")
     p.set_defaults(run=cmd_check)
 
     p = sub.add_parser("carry", help="copy your own code of earlier assignments into a new one")

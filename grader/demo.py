@@ -10,6 +10,7 @@ from .autograde import Limits, autograde
 from .course import Course
 from .feedback import export, feedback
 from .release import release
+from .text_table import format_table
 
 
 class Stopwatch:
@@ -26,7 +27,7 @@ class Stopwatch:
         return result
 
     def table(self) -> str:
-        return gradebook.format_table([("step", "time"), *self.rows])
+        return format_table([("step", "time"), *self.rows])
 
 
 def demo(course: Course, assignments: list[Assignment], limits: Limits) -> str:

@@ -6,6 +6,7 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from .assignments import Assignment
 from .course import Course
+from .text_table import format_table
 
 
 def _open(course: Course) -> Gradebook:
@@ -47,9 +48,3 @@ def table(course: Course, assignments: list[Assignment]) -> str:
                              f"{100 * score / best:.0f}" if best else "-"))
     return format_table(rows)
 
-
-def format_table(rows) -> str:
-    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import nbformat
+
 from . import leakscan, regions
 from .assignments import REPO, Assignment, earlier_tags, later_tags
 from .course import Course
@@ -31,7 +33,19 @@ def build_source(course: Course, a: Assignment) -> Path:
     shutil.rmtree(source, ignore_errors=True)
     shutil.copytree(a.folder, source, ignore=IGNORED)
     copy_code(a, source)
+    for path in source.glob("*.ipynb"):
+        mark_hidden_cells(path)
     return source
+
+
+def mark_hidden_cells(path: Path) -> None:
+    """Store in each cell's metadata whether it holds hidden tests: the release keeps the mark
+    after nbgrader has removed the tests themselves, so `check` and feedback need not guess."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and regions.has_hidden(cell.source):
+            cell.metadata.setdefault("needle", {})["hidden_tests"] = True
+    nbformat.write(nb, path)
 
 
 def stripped_tags(a: Assignment, carry_forward: bool = False) -> set[str]:

@@ -140,21 +140,50 @@ def test_a_memory_bomb_costs_only_its_own_cells(graded_course):
 def test_a_submission_past_its_time_limit_is_killed(graded_course):
     outcome = grade_one(graded_course, get("a1"), "reference",
                         Limits(submission_timeout=2))
-    assert outcome.status == "time limit" and outcome.score is None
+    assert outcome.status == "time limit" and outcome.score == (0.0, 13.0)
 
 
 def test_check_tabulates_the_visible_tests(graded_course):
     a = get("a1")
-    empty = run_checks(graded_course.release(a), cell_timeout=30)
+    empty = run_checks(graded_course.release(a)).results
     visible = [r for r in empty if not r.hidden]
     assert visible and not any(r.passed for r in visible)
     assert all("not implemented yet" in r.message for r in visible)
     assert not any(str(graded_course.root) in r.message for r in visible)  # paths relative to the assignment
-    assert all(r.passed is None for r in empty if r.hidden)
-    reference = run_checks(graded_course.submitted("reference", a), cell_timeout=30)
+    assert {r.grade_id for r in empty if r.hidden} == {r.grade_id for r in empty if r.grade_id.endswith("_hidden")}
+    reference = run_checks(graded_course.submitted("reference", a)).results
     assert [r.grade_id for r in reference] == [r.grade_id for r in empty]
     assert all(r.passed and r.points == r.max_points for r in reference if not r.hidden)
     assert "not implemented yet" in report(empty) and "hidden" in report(empty)
+
+
+def test_check_gives_whole_messages_and_the_verdict_grading_gives(graded_course, tmp_path):
+    a = get("a1")
+    folder = tmp_path / "mine"
+    shutil.copytree(graded_course.submitted("loss_overflows", a), folder)
+    notebook = next(folder.glob("*.ipynb"))
+    shutil.copy(notebook, folder / (notebook.stem + "-Copy1.ipynb"))
+    path = folder / "needle_core" / "simple_ml.py"       # a harmless warning on stderr: not a failure
+    path.write_text(path.read_text().replace("def parse_mnist(image_filename: str, label_filename: str):\n",
+                    "def parse_mnist(image_filename: str, label_filename: str):\n    import warnings; warnings.warn('hi')\n"))
+    run = run_checks(folder)
+    assert run.ignored == [notebook.stem + "-Copy1.ipynb"]
+    by_id = {r.grade_id: r for r in run.results}
+    assert by_id["test_parse_mnist_visible"].passed
+    failed = by_id["test_softmax_loss_visible"]
+    assert not failed.passed and "subtract each row's maximum before calling exp" in failed.message
+    table = report(run)
+    assert "subtract each row's maximum before calling exp" in " ".join(table.split())
+    assert "Copy1" in table and "data sets" in table
+    one = run_checks(notebook)      # a notebook's path works too
+    assert [r.grade_id for r in one.results] == [r.grade_id for r in run.results] and one.ignored == []
+
+
+@pytest.mark.parametrize("target", ["no/such/folder", "a9"])
+def test_check_says_clearly_what_it_needs(graded_course, target):
+    from grader.errors import GraderError
+    with pytest.raises(GraderError, match="neither a folder, a notebook nor an assignment"):
+        run_checks(target)
 
 
 def test_carry_brings_a_students_own_earlier_code(graded_course, tmp_path):
