@@ -12,6 +12,7 @@ RUNS = [
     ["bench_autodiff_epoch.py", "--examples", "10000", "--hidden", "100", "--repeat", "5"],
     ["bench_autodiff_epoch.py", "--examples", "60000", "--hidden", "400", "--repeat", "3"],
     ["bench_grading.py"],
+    ["bench_sandbox.py"],
     ["bench_devices.py", "--examples", "2000", "--repeat", "3"],
     ["bench_blas_threads.py"],
     ["bench_cuda_runner.py"],
