@@ -12,8 +12,10 @@ from .check import report, run_checks
 from .course import Course, default_root
 from .demo import demo
 from .errors import GraderError
-from .feedback import export, feedback
-from .release import carry, release
+from .export import export
+from .feedback import feedback
+from .carry import carry, describe
+from .release import release
 
 
 def _assignments(names):
@@ -75,9 +77,7 @@ def cmd_check(course, args):
 
 def cmd_carry(course, args):
     a = assignments.get(args.assignment)
-    changed = carry(a, Path(args.source), Path(args.into))
-    print(f"carried your earlier code into {len(changed)} file(s): "
-          + ", ".join(str(p) for p in changed))
+    print(describe(carry(a, Path(args.source), Path(args.into))))
 
 
 def cmd_demo(course, args):

@@ -8,7 +8,8 @@ from . import gradebook, samples
 from .assignments import Assignment
 from .autograde import Limits, autograde
 from .course import Course
-from .feedback import export, feedback
+from .export import export
+from .feedback import feedback
 from .release import release
 from .text_table import format_table
 

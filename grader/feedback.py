@@ -1,4 +1,4 @@
-"""Feedback and export: thin faces over nbgrader's converters."""
+"""Feedback: a thin face over nbgrader's generate_feedback."""
 
 from __future__ import annotations
 
@@ -13,9 +13,3 @@ def feedback(course: Course, a: Assignment) -> list[Path]:
     course.nbgrader("generate_feedback", a.name, "--force")
     return sorted((course.root / "feedback").glob(f"*/{a.name}/*.html"))
 
-
-def export(course: Course, to: Path) -> Path:
-    """All grades of the gradebook as CSV."""
-    to = Path(to).resolve()
-    course.nbgrader("export", f"--to={to}")
-    return to

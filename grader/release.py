@@ -68,22 +68,3 @@ def release(course: Course, a: Assignment, carry_forward: bool = False) -> Path:
         raise LeakError(f"Release of {a.name} refused: {len(leaks)} solution line(s) would reach "
                         f"students. The release folder was deleted.\n{listing}")
     return course.release(a)
-
-
-def carry(a: Assignment, earlier_work: Path, into: Path) -> list[Path]:
-    """Copy a student's own regions of earlier assignments from ``earlier_work`` into ``into``.
-
-    Both are assignment folders (a working copy or a submission). Returns the files changed.
-    """
-    changed = []
-    for path in regions.code_files(into):
-        theirs = earlier_work / path.relative_to(into)
-        if not theirs.exists() or not (regions.tags_in(path) & earlier_tags(a)):
-            continue
-        bodies = regions.region_bodies(theirs.read_text(), theirs)
-        before = path.read_text()
-        text = regions.fill_text(before, path, bodies, earlier_tags(a))
-        if text != before:
-            path.write_text(text)
-            changed.append(path)
-    return changed
