@@ -100,17 +100,20 @@ def parser() -> argparse.ArgumentParser:
                      help="nbgrader course directory (default: ./course or $NEEDLE_COURSE)")
     sub = top.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("release", help="build student releases (solutions stripped, leak-scanned)")
+    p = sub.add_parser("release", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python -m grader release a1\n  python -m grader release            # every assignment\n  python -m grader release a2 --carry-forward\n", help="build student releases (solutions stripped, leak-scanned)")
     p.add_argument("assignments", nargs="*", help="names or tags (default: all)")
     p.add_argument("--carry-forward", action="store_true",
                    help="strip earlier assignments' regions too; students fill them with `carry`")
     p.set_defaults(run=cmd_release)
 
-    p = sub.add_parser("samples", help="create the sample submissions (reference, empty, planted bugs)")
+    p = sub.add_parser("samples", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python -m grader samples a1\n", help="create the sample submissions (reference, empty, planted bugs)")
     p.add_argument("assignments", nargs="*")
     p.set_defaults(run=cmd_samples)
 
-    p = sub.add_parser("autograde", help="grade submissions in parallel, each in its own process")
+    p = sub.add_parser("autograde", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python -m grader autograde a1\n  python -m grader autograde a1 --student alice --student bob\n  python -m grader autograde a2 --jobs 4 --cell-timeout 60 --memory-gb 2\n", help="grade submissions in parallel, each in its own process")
     p.add_argument("assignment")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--no-sandbox", action="store_true",
@@ -118,19 +121,23 @@ def parser() -> argparse.ArgumentParser:
     _add_limits(p)
     p.set_defaults(run=cmd_autograde)
 
-    p = sub.add_parser("feedback", help="write per-student HTML feedback (no hidden test code)")
+    p = sub.add_parser("feedback", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python -m grader feedback a1\n", help="write per-student HTML feedback (no hidden test code)")
     p.add_argument("assignments", nargs="*")
     p.set_defaults(run=cmd_feedback)
 
-    p = sub.add_parser("export", help="export all grades as CSV")
+    p = sub.add_parser("export", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python -m grader export --to grades.csv\n", help="export all grades as CSV")
     p.add_argument("--to", default="grades.csv")
     p.set_defaults(run=cmd_export)
 
-    p = sub.add_parser("gradebook", help="print the gradebook")
+    p = sub.add_parser("gradebook", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python -m grader gradebook\n  python -m grader gradebook a1 a2\n", help="print the gradebook")
     p.add_argument("assignments", nargs="*")
     p.set_defaults(run=cmd_gradebook)
 
-    p = sub.add_parser("check", help="run the visible tests of your working copy and list them")
+    p = sub.add_parser("check", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python -m grader check course/release/a1_softmax_regression\n  python -m grader check my_a1/a1_softmax_regression.ipynb\n  python -m grader check a1 --milestones\n", help="run the visible tests of your working copy and list them")
     p.add_argument("target", help="your assignment folder, its notebook, or an assignment name (its release)")
     p.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
                    help="seconds per cell, as when graded")
@@ -138,13 +145,15 @@ def parser() -> argparse.ArgumentParser:
                    help="also run the cells after the last test (the milestones; not graded)")
     p.set_defaults(run=cmd_check)
 
-    p = sub.add_parser("carry", help="copy your own code of earlier assignments into a new one")
+    p = sub.add_parser("carry", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python -m grader carry a2 --from my_a1 --into my_a2\n", help="copy your own code of earlier assignments into a new one")
     p.add_argument("assignment", help="the new assignment, e.g. a2")
     p.add_argument("--from", dest="source", required=True, help="your earlier assignment folder")
     p.add_argument("--into", required=True, help="your copy of the new assignment")
     p.set_defaults(run=cmd_carry)
 
-    p = sub.add_parser("demo", help="the whole cycle on sample submissions")
+    p = sub.add_parser("demo", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n  python -m grader demo\n  python -m grader --course /tmp/course demo a1\n", help="the whole cycle on sample submissions")
     p.add_argument("assignments", nargs="*")
     _add_limits(p)
     p.set_defaults(run=cmd_demo)
