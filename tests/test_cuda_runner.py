@@ -408,6 +408,7 @@ def test_sanitizer_modes_pass_the_reference_kernels():
 
 def test_a_crashing_kernel_raises_instead_of_killing_python():
     src = "\n".join([
+        "#include <cassert>",
         "__global__ void divide(float* out, int n) {",
         "    out[threadIdx.x] = n / (int)threadIdx.x;",   # thread 0 divides by zero
         "}",
@@ -415,13 +416,18 @@ def test_a_crashing_kernel_raises_instead_of_killing_python():
         "    if (threadIdx.x == 5) __trap();",
         "    out[threadIdx.x] = 1.0f;",
         "}",
+        "__global__ void checked(float* out, int n) {",
+        "    assert(threadIdx.x < n);",
+        "}",
     ])
     mod = module(src, "crash.cu")
     out = np.zeros(8, dtype=np.float32)
     with pytest.raises(cuda.KernelLaunchError,
-                       match=r"crash\.cu:2: kernel divide, block \(0, 0, 0\), thread \(0, 0, 0\): integer division by zero"):
+                       match=r"crash\.cu:3: kernel divide, block \(0, 0, 0\), thread \(0, 0, 0\): integer division by zero"):
         mod.get_function("divide")(cuda.Out(out), np.int32(3), block=(8, 1, 1))
-    with pytest.raises(cuda.KernelLaunchError, match=r"crash\.cu:5: kernel trap, .*thread \(5, 0, 0\): illegal instruction"):
+    with pytest.raises(cuda.KernelLaunchError, match=r"crash\.cu:6: kernel trap, .*thread \(5, 0, 0\): illegal instruction"):
         mod.get_function("trap")(cuda.Out(out), np.int32(3), block=(8, 1, 1))
+    with pytest.raises(cuda.KernelLaunchError, match=r"kernel checked, .*an assert\(\) failed"):
+        mod.get_function("checked")(cuda.Out(out), np.int32(3), block=(8, 1, 1))
     mod.get_function("trap")(cuda.Out(out), np.int32(3), block=(4, 1, 1))  # the runner still works
     assert (out[:4] == 1.0).all()

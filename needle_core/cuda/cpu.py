@@ -486,6 +486,8 @@ class Function:
         """file:line of the faulting instruction, read from the library's line table."""
         if not err.pc or not err.module_base:
             return None
+        if os.path.realpath(err.module_path.decode()) != os.path.realpath(self.module.path):
+            return None  # the fault is in a library the kernel called (abort, for one): no kernel line
         addr2line = shutil.which("addr2line")
         if not addr2line:
             return None
