@@ -556,7 +556,7 @@ def test_nn_epoch_hidden(ctx):
                               "leaf": is_tensor and new.op is None and not new.inputs,
                               "requires_grad": is_tensor and bool(new.requires_grad),
                               "dtype": str(new.dtype) if is_tensor else type(new).__name__,
-                              "input_unchanged": bool(np.array_equal(old_t.numpy(), old))}
+                              "input_after": np.asarray(old_t.numpy(), dtype=np.float64)}
     return out
 
 
