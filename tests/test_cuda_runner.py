@@ -108,19 +108,25 @@ def without_each_barrier(path, name):
 
 
 def fails(run, expected):
-    """'poison' if the runner reported a read of unwritten shared memory, 'wrong' if the
-    result differs from numpy, None if the launch passed."""
+    """'poison' if the runner reported a read of unwritten shared memory, 'order' if the
+    results changed with the order of the threads, 'wrong' if the result differs from numpy
+    without a message, None if the launch passed."""
     try:
         out = run()
     except cuda.SharedMemoryPoisonError as e:
         assert "__syncthreads() is probably missing" in str(e)
         return "poison"
+    except cuda.OrderDependenceError as e:
+        assert "__syncthreads() is probably missing" in str(e)
+        return "order"
     return None if np.allclose(out, expected, rtol=1e-4, atol=1e-4) else "wrong"
 
 
 def assert_fails_every_time(runs, run, expected, label):
+    """Every run fails, and with a message that names the missing barrier."""
     outcomes = [fails(run, expected) for _ in range(runs)]
     assert None not in outcomes, f"{label}: passed {outcomes.count(None)} of {runs} runs"
+    assert "wrong" not in outcomes, f"{label}: a wrong result without a message about the barrier"
     return set(outcomes)
 
 
@@ -150,6 +156,22 @@ def test_tiled_matmul_without_a_barrier_fails_every_time(tiled_variants, M, N, P
         kinds[line] = assert_fails_every_time(RUNS, run, a @ b, f"matmul_tiled without the barrier on line {line}")
     # Without the first barrier, threads read tiles nobody loaded yet: the runner says so.
     assert kinds[min(kinds)] == {"poison"}
+
+
+def test_the_order_check_can_be_turned_off_and_then_only_the_numbers_are_wrong(tiled_variants, monkeypatch):
+    mod, variants = tiled_variants
+    name, line = variants[1]  # the barrier after the products: stale tiles, no poison
+    a = np.random.default_rng(1).standard_normal((16, 40), dtype=np.float32)
+    b = np.random.default_rng(2).standard_normal((40, 16), dtype=np.float32)
+
+    def run():
+        out = np.zeros((16, 16), dtype=np.float32)
+        mod.get_function(name)(cuda.In(a), cuda.In(b), cuda.Out(out), np.int32(16), np.int32(40), np.int32(16),
+                               block=(16, 16, 1), grid=(1, 1))
+        return out
+    assert fails(run, a @ b) == "order"
+    monkeypatch.setenv("NEEDLE_CUDA_CHECK_ORDER", "never")
+    assert fails(run, a @ b) == "wrong"
 
 
 @pytest.mark.parametrize("kernel,reference", [("reduce_sum", np.sum), ("reduce_max", np.max)])

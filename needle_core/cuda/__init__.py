@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import (BarrierDivergenceError, CompileMessage, CudaCompileError, CudaError,  # noqa: F401
-                     KernelLaunchError, OutOfBoundsError, SanitizerError, SharedMemoryPoisonError)
+                     KernelLaunchError, OrderDependenceError, OutOfBoundsError, SanitizerError,
+                     SharedMemoryPoisonError)
 
 from .nvcc import nvcc_check, nvcc_path  # noqa: F401
 

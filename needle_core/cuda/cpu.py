@@ -23,7 +23,7 @@ import numpy as np
 
 from . import source as src
 from .errors import (BarrierDivergenceError, CudaCompileError, CudaError, KernelLaunchError,
-                     OutOfBoundsError, SharedMemoryPoisonError)
+                     OrderDependenceError, OutOfBoundsError, SharedMemoryPoisonError)
 
 HERE = Path(__file__).resolve().parent
 KIT_HEADER = HERE.parent.parent / "cuda_kernels" / "needle_cpu_runtime.h"
@@ -32,6 +32,7 @@ CXX = os.environ.get("CXX", "g++")
 FLAGS = ["-std=c++17", "-O2", "-g1", "-fPIC", "-fno-math-errno", "-fno-strict-aliasing", "-pthread"]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 POISON = 0x7FC0DEAD
+ORDER_CHECK_THREADS = 16384  # launches up to this size are also run in a second thread order
 
 
 def cache_dir() -> Path:
@@ -118,6 +119,7 @@ def runtime():
                                             ctypes.POINTER(ctypes.c_void_p)]
             lib.needle_rt_free.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
             lib.needle_rt_error_size.restype = ctypes.c_size_t
+            lib.needle_rt_set_order.argtypes = [ctypes.c_int]
             assert lib.needle_rt_error_size() == ctypes.sizeof(_LaunchError), "runtime and Python disagree"
             _runtime = (lib, path)
         return _runtime[0]
@@ -359,6 +361,10 @@ class _Arg:
         self.name, self.index, self.address, self.nbytes = name, index, address, nbytes
         self.itemsize, self.writable, self.copy_back, self.keep = itemsize, writable, copy_back, keep
 
+    def view(self) -> memoryview:
+        """The argument's bytes (from its pointer to the end of its buffer), in place."""
+        return memoryview((ctypes.c_char * self.nbytes).from_address(self.address)).cast("B")
+
 
 class Function:
     """A kernel of a SourceModule, called like pycuda's: ``f(*args, block=(x, y, z), grid=(x, y), shared=0)``."""
@@ -405,18 +411,80 @@ class Function:
                         f"not {got} (pycuda packs arguments by their numpy type, so the type must match)")
                 values.append(ctype(a.item()))
         argv = (ctypes.c_void_p * max(1, len(values)))(*[ctypes.addressof(v) for v in values])
-        err = _LaunchError()
         lib = runtime()
-        kind = lib.needle_rt_launch(self._thunk, argv, self._info, (ctypes.c_uint * 3)(*grid),
-                                    (ctypes.c_uint * 3)(*block), int(shared), workers(), ctypes.byref(err))
-        if kind:
-            raise self._launch_error(err, pointers)
-        uses_shared = shared > 0 or ctypes.c_uint.from_address(self._info + ctypes.sizeof(ctypes.c_void_p)).value > 0
+        grid_c, block_c = (ctypes.c_uint * 3)(*grid), (ctypes.c_uint * 3)(*block)
+        uses_shared = shared > 0 or self._static_shared() > 0 or "__shared__" in self.module.source
+        check = self._check_order(uses_shared, grid, block, pointers)
+        if check:
+            before = [bytes(p.view()) for p in check]
+        self._launch(lib, argv, grid_c, block_c, shared, pointers)
         if uses_shared:
             self._check_poison(pointers)
+        if check:
+            self._compare_orders(lib, argv, grid_c, block_c, shared, pointers, check, before)
         for p in pointers:
             if p.copy_back is not None:
                 p.copy_back()
+
+    def _launch(self, lib, argv, grid_c, block_c, shared, pointers, order=0):
+        err = _LaunchError()
+        lib.needle_rt_set_order(order)
+        try:
+            kind = lib.needle_rt_launch(self._thunk, argv, self._info, grid_c, block_c, int(shared), workers(),
+                                        ctypes.byref(err))
+        finally:
+            lib.needle_rt_set_order(0)
+        if kind:
+            raise self._launch_error(err, pointers)
+
+    def _static_shared(self) -> int:
+        return ctypes.c_uint.from_address(self._info + ctypes.sizeof(ctypes.c_void_p)).value
+
+    def _check_order(self, uses_shared, grid, block, pointers):
+        """The writable buffers to compare across two thread orders, or None for no check.
+        NEEDLE_CUDA_CHECK_ORDER: "auto" (default: launches of at most ORDER_CHECK_THREADS
+        threads that use shared memory and no atomics: the sizes tests use), "always" or "never"."""
+        mode = os.environ.get("NEEDLE_CUDA_CHECK_ORDER", "auto").strip().lower()
+        if mode == "never" or not uses_shared:
+            return None
+        threads = grid[0] * grid[1] * grid[2] * block[0] * block[1] * block[2]
+        if mode != "always" and (threads > ORDER_CHECK_THREADS or "atomic" in self.module.source):
+            return None
+        writable = [p for p in pointers if p.writable]
+        if any(p.nbytes is None for p in writable):
+            return None  # a raw address: its extent is unknown, so it cannot be restored
+        return writable
+
+    def _compare_orders(self, lib, argv, grid_c, block_c, shared, pointers, check, before):
+        """Run the launch again, threads in reverse order, from the same starting memory; a
+        different result means threads depend on the order they run in between barriers."""
+        first = [bytes(p.view()) for p in check]
+        for p, data in zip(check, before):
+            p.view()[:] = data
+        try:
+            self._launch(lib, argv, grid_c, block_c, shared, pointers, order=2)
+        except KernelLaunchError:
+            pass  # the zigzag launch succeeded; report what it found below
+        for p, a_bytes in zip(check, first):
+            b_bytes = bytes(p.view())
+            if a_bytes == b_bytes:
+                continue
+            if p.itemsize == 4:
+                a, b = np.frombuffer(a_bytes, np.float32), np.frombuffer(b_bytes, np.float32)
+                same = np.isclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
+                if same.all():
+                    continue
+                i = int(np.flatnonzero(~same)[0])
+                detail = f" (first at index {i}: {a[i]!r} in zigzag order, {b[i]!r} in reverse order)"
+            else:
+                detail = ""
+            for q, data in zip(check, first):  # leave the zigzag run's results, as without the check
+                q.view()[:] = data
+            raise OrderDependenceError(
+                f"{self.module.filename}: kernel {self.name} writes different values into '{p.name}' when the "
+                f"threads of a block run in another order between barriers{detail}: threads read shared memory "
+                "that other threads write with no __syncthreads() between, so a __syncthreads() is probably "
+                "missing. (The CPU runner checks launches that use shared memory by running them in two orders.)")
 
     def _pointer(self, a, pname, index, writable, wrappers):
         In, Out, InOut = wrappers

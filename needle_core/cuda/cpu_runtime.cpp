@@ -621,6 +621,7 @@ Pool& pool() {
 }
 
 std::mutex g_launch_mutex;
+int g_order = 0;  // the order threads run in between barriers: 0 zigzag, 1 forward, 2 reverse
 
 }  // namespace
 
@@ -686,7 +687,11 @@ NEEDLE_NO_TSAN int needle_rt_launch(void (*thunk)(void**), void** args, needle_r
     }
     const unsigned n = L->nthreads;
     L->order.resize(n);
-    for (unsigned k = 0, lo = 0, hi = n; k < n; ++k) L->order[k] = (k % 2 == 0) ? lo++ : --hi;
+    for (unsigned k = 0, lo = 0, hi = n; k < n; ++k) {
+        if (g_order == 1) L->order[k] = k;               // forward
+        else if (g_order == 2) L->order[k] = n - 1 - k;  // reverse
+        else L->order[k] = (k % 2 == 0) ? lo++ : --hi;   // zigzag, the default
+    }
 
     int helpers = workers - 1;
     if (helpers > static_cast<int>(L->nblocks) - 1) helpers = static_cast<int>(L->nblocks) - 1;
@@ -714,6 +719,7 @@ NEEDLE_NO_TSAN int needle_rt_launch(void (*thunk)(void**), void** args, needle_r
 }
 
 size_t needle_rt_error_size() { return sizeof(LaunchError); }
+void needle_rt_set_order(int order) { g_order = order; }
 const char* needle_rt_error_message(const LaunchError* e) { return e->message; }
 unsigned needle_rt_poison_word() { return kPoisonWord; }
 size_t needle_rt_stack_bytes() { return kStack; }

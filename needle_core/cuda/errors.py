@@ -51,5 +51,10 @@ class SharedMemoryPoisonError(KernelLaunchError):
     """A kernel wrote out values computed from shared memory that no thread had written yet."""
 
 
+class OrderDependenceError(KernelLaunchError):
+    """The results change with the order in which a block's threads run between barriers:
+    threads read shared memory that others write without a __syncthreads() between."""
+
+
 class SanitizerError(KernelLaunchError):
     """AddressSanitizer or ThreadSanitizer found a bug; the message is its report, shortened."""
