@@ -31,7 +31,8 @@ def build(site: Path, docs: Path = ROOT / "docs", config: Path | None = None) ->
     """``mkdocs build --strict`` of ``docs`` into ``site`` with the kit's mkdocs.yml."""
     if config is None:
         settings = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
-        settings.update(docs_dir=str(docs), site_dir=str(site), hooks=[str(HOOKS)])
+        settings.update(docs_dir=str(docs), site_dir=str(site), hooks=[str(HOOKS)],
+                        watch=[str(ROOT / path) for path in settings.get("watch", [])])
         config = site.parent / f"{site.name}-mkdocs.yml"
         config.write_text(yaml.safe_dump(settings, allow_unicode=True))
     return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
