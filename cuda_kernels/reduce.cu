@@ -12,10 +12,10 @@ __global__ void reduce_sum(const float* a, float* out, int outer, int reduce_siz
     /// BEGIN SOLUTION a4
     const int t = threadIdx.x;
     const float* row = a + (size_t)blockIdx.x * reduce_size;
-    float acc = 0.0f;
+    float total = 0.0f;
     for (int j = t; j < reduce_size; j += blockDim.x)
-        acc += row[j];
-    partial[t] = acc;
+        total += row[j];
+    partial[t] = total;
     __syncthreads();
     for (int half = blockDim.x / 2; half > 0; half /= 2) {
         if (t < half)
@@ -32,10 +32,10 @@ __global__ void reduce_max(const float* a, float* out, int outer, int reduce_siz
     /// BEGIN SOLUTION a4
     const int t = threadIdx.x;
     const float* row = a + (size_t)blockIdx.x * reduce_size;
-    float acc = -INFINITY;
+    float largest = -INFINITY;
     for (int j = t; j < reduce_size; j += blockDim.x)
-        acc = fmaxf(acc, row[j]);
-    partial[t] = acc;
+        largest = fmaxf(largest, row[j]);
+    partial[t] = largest;
     __syncthreads();
     for (int half = blockDim.x / 2; half > 0; half /= 2) {
         if (t < half)

@@ -249,7 +249,7 @@ def test_no_graded_kernel_body_appears_in_the_lecture():
     for name, body in solution_regions():
         lines = normalized_lines(body)
         assert " ".join(lines) not in lecture_flat, f"a graded body of {name} is in the lecture"
-        # nor any three consecutive lines of one (single lines such as a global index are shared idioms)
-        for k in range(len(lines) - 2):
-            run = " ".join(lines[k:k + 3])
-            assert run not in lecture_flat, f"{name}: the lecture shows graded lines: {run}"
+        # nor any line of one that the release's leak scan would call a leak (12 characters or more)
+        shown = set(lecture_lines)
+        for line in lines:
+            assert len(line) < 12 or line not in shown, f"{name}: the lecture shows the graded line {line!r}"
