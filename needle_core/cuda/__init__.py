@@ -107,8 +107,8 @@ def offset(buffer, nbytes: int):
 
 @functools.lru_cache(maxsize=None)
 def _load(path: str, mtime_ns: int, options: tuple, which: str):
-    kwargs = {"include_dirs": [str(Path(path).parent)]} if which == "cpu" else {}
-    return SourceModule(Path(path).read_text(), list(options) or None, filename=_display_name(path), **kwargs)
+    return SourceModule(Path(path).read_text(), list(options) or None, filename=_display_name(path),
+                        include_dirs=[str(Path(path).parent)])
 
 
 def _display_name(path: str) -> str:

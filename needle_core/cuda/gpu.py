@@ -58,12 +58,14 @@ def memcpy_dtoh(array: np.ndarray, src_buf):
 
 
 class SourceModule:
-    def __init__(self, source: str, options=None, *, filename: str | None = None, **_cpu_only):
+    def __init__(self, source: str, options=None, *, filename: str | None = None, include_dirs=(), sanitize=None):
+        # (sanitize is a CPU-runner mode; on a GPU, compute-sanitizer is the tool)
         self.filename = filename or "<kernel source>"
         quoted = self.filename.replace("\\", "\\\\").replace('"', '\\"')
         try:
             # pycuda wraps the source in extern "C" { }; #line keeps nvcc's messages on our lines.
-            self.module = _PycudaSourceModule(f'#line 1 "{quoted}"\n{source}', options=options)
+            self.module = _PycudaSourceModule(f'#line 1 "{quoted}"\n{source}', options=options,
+                                              include_dirs=[str(d) for d in include_dirs])
         except drv.CompileError as e:
             log = f"{getattr(e, 'stdout', '') or ''}\n{getattr(e, 'stderr', '') or ''}\n{e}"
             raise CudaCompileError(self.filename, src.parse_messages(log, self.filename), "nvcc", log) from None
