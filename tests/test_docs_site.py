@@ -224,7 +224,7 @@ def test_math_is_typeset_offline_in_chromium(site):
             page.goto(f"{base}/{path}")
             page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
                                    " && document.querySelectorAll('.MathJax, .MathJax_Display').length > 0",
-                                   timeout=30_000)
+                                   timeout=90_000)
             math = page.evaluate("document.querySelectorAll('.arithmatex').length")
             typeset = page.evaluate("[...document.querySelectorAll('.arithmatex')]"
                                     ".filter(e => e.querySelector('.MathJax, .MathJax_Display')).length")
