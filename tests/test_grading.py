@@ -214,3 +214,17 @@ def test_a_release_fills_earlier_regions_unless_students_carry_their_own(graded_
     release(course, a2, carry_forward=True)
     own = (course.release(a2) / "needle_core" / "simple_ml.py").read_text()
     assert "parse_mnist is not implemented yet" in own and "nn_epoch is not implemented yet" in own
+
+
+@pytest.mark.parametrize("name", [a.name for a in available()])
+def test_a_release_runs_top_to_bottom_failing_only_at_its_stubs(graded_course, name):
+    a = get(name)
+    errors = []
+    for path in graded_course.autograded("empty", a).glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    errors.append((cell.metadata.get("nbgrader", {}).get("grade_id"), output.ename, output.evalue))
+    assert errors, "the untouched release should fail at its stubs"
+    unrelated = [e for e in errors if e[1] != "NotImplementedError" and "not implemented yet" not in e[2]]
+    assert unrelated == [], unrelated
