@@ -325,6 +325,11 @@ def test_matmul_of_views(device, matmul_kernel):
     close(a @ b, x.T @ y[2:11, ::3], rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="matmul"):
         a @ a
+    v, w = rand(2, 1, 7, 9, seed=2), rand(3, 9, 5, seed=3)  # batch axes broadcast, as in numpy
+    close(nd.array(v, device=device) @ b, v @ y[2:11, ::3], rtol=1e-4, atol=1e-5)
+    close(a @ nd.array(w, device=device), x.T @ w, rtol=1e-4, atol=1e-5)
+    w_view = nd.array(w.transpose(0, 2, 1).copy(), device=device).permute((0, 2, 1))
+    close(nd.array(v, device=device) @ w_view, v @ w, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -82,20 +82,9 @@ def transpose(a, axes=None):
 
 def matmul(a, b):
     """Matrix product; NDArrays with batch axes multiply one (broadcast) batch entry at a time."""
-    if not isinstance(a, NDArray):
-        return numpy.matmul(a, b)
-    if a.ndim == 2 and b.ndim == 2:
+    if isinstance(a, NDArray):
         return a @ b
-    batch = numpy.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    a = a.broadcast_to(batch + a.shape[-2:])
-    b = b.broadcast_to(batch + b.shape[-2:])
-    m, p = a.shape[-2], b.shape[-1]
-    out = a.device.empty(batch + (m, p))
-    for index in numpy.ndindex(*batch):
-        a_i = a[index].compact().reshape(a.shape[-2:])
-        b_i = b[index].compact().reshape(b.shape[-2:])
-        out[index] = a_i @ b_i
-    return out
+    return numpy.matmul(a, b)
 
 
 def _binary(name, method):

@@ -536,12 +536,18 @@ class NDArray:
     # -- matrix product and reductions
 
     def __matmul__(self, other):
-        """The product of two matrices: (m, n) @ (n, p) → (m, p)."""
+        """The product of two matrices: (m, n) @ (n, p) → (m, p).
+
+        With batch axes, (…, m, n) @ (…, n, p): the batch axes broadcast as in numpy and
+        each batch entry is multiplied on its own.
+        """
         if not isinstance(other, NDArray):
             return NotImplemented
-        if self.ndim != 2 or other.ndim != 2 or self.shape[1] != other.shape[0]:
+        if self.ndim < 2 or other.ndim < 2 or self.shape[-1] != other.shape[-2]:
             raise ValueError(f"matmul: NDArray multiplies matrices (m, n) @ (n, p); "
                              f"got {self.shape} @ {other.shape}")
+        if self.ndim > 2 or other.ndim > 2:
+            return self._batched_matmul(other)
         if other.device != self.device:
             raise ValueError(f"matmul: operands on {self.device} and {other.device}")
         m, n, p = self.shape[0], self.shape[1], other.shape[1]
@@ -550,6 +556,16 @@ class NDArray:
         out = NDArray.make((m, p), device=self.device)
         if out.size:
             self.device.matmul(self.compact()._handle, other.compact()._handle, out._handle, m, n, p)
+        return out
+
+    def _batched_matmul(self, other):
+        batch = tuple(np.broadcast_shapes(self.shape[:-2], other.shape[:-2]))
+        a = self.broadcast_to(batch + self.shape[-2:])
+        b = other.broadcast_to(batch + other.shape[-2:])
+        out = NDArray.make(batch + (a.shape[-2], b.shape[-1]), device=self.device)
+        for index in np.ndindex(*batch):
+            out[index] = a[index].compact().reshape(a.shape[-2:]) @ b[index].compact().reshape(
+                b.shape[-2:])
         return out
 
     def _reduce(self, axis, keepdims, name):
