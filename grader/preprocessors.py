@@ -6,7 +6,7 @@ import re
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from .regions import HIDDEN_DELIMITERS, has_hidden
+from .regions import has_hidden, hidden_parts
 
 HIDDEN_NOTE = "# Hidden tests ran here. Their code is not shown; the message below says what failed."
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -14,15 +14,11 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def hide_hidden_source(source: str) -> str:
     """Replace every hidden-test block of a cell's source by a one-line note (nbgrader's marker rule)."""
-    begin, end = HIDDEN_DELIMITERS
-    out, hiding = [], False
-    for line in source.split("\n"):
-        if begin in line:
-            hiding = True
+    out = []
+    for part, line in hidden_parts(source):
+        if part == "begin":
             out.append(line[: len(line) - len(line.lstrip())] + HIDDEN_NOTE)
-        elif end in line:
-            hiding = False
-        elif not hiding:
+        elif part == "visible":
             out.append(line)
     return "\n".join(out)
 

@@ -41,18 +41,31 @@ class Region:
         return lines[self.begin + 1:self.end]
 
 
-def split_hidden(source: str) -> tuple[list[str], list[str]]:
-    """(visible lines, hidden lines) of a notebook cell, by nbgrader's rule; marker lines are in neither."""
+def hidden_parts(source: str) -> list[tuple[str, str]]:
+    """Each line of a notebook cell with its part: "visible", "begin", "hidden" or "end".
+
+    The one reading of hidden blocks, with nbgrader's rule; release, feedback, the leak scan
+    and ``check`` all go through it.
+    """
     begin, end = HIDDEN_DELIMITERS
-    visible, hidden, inside = [], [], False
+    parts, inside = [], False
     for line in source.split("\n"):
         if begin in line:
             inside = True
+            parts.append(("begin", line))
         elif end in line:
             inside = False
+            parts.append(("end", line))
         else:
-            (hidden if inside else visible).append(line)
-    return visible, hidden
+            parts.append(("hidden" if inside else "visible", line))
+    return parts
+
+
+def split_hidden(source: str) -> tuple[list[str], list[str]]:
+    """(visible lines, hidden lines) of a notebook cell; marker lines are in neither."""
+    parts = hidden_parts(source)
+    return ([line for part, line in parts if part == "visible"],
+            [line for part, line in parts if part == "hidden"])
 
 
 def has_hidden(source: str) -> bool:

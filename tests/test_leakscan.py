@@ -43,3 +43,34 @@ def test_hide_hidden_source_keeps_visible_lines_only():
     hidden = hide_hidden_source(source)
     assert "secret" not in hidden and "print('visible')" in hidden and "print('after')" in hidden
     assert HIDDEN_NOTE in hidden
+
+
+MARKED_TWO_WAYS = "print('visible')\n## BEGIN HIDDEN TESTS\nassert secret_check(42)\n# END HIDDEN TESTS here\nprint('after')"
+
+
+def test_hidden_blocks_are_read_with_nbgraders_rule_everywhere():
+    from grader.leakscan import _blocks
+    from grader.regions import has_hidden, split_hidden
+    assert has_hidden(MARKED_TWO_WAYS)
+    assert split_hidden(MARKED_TWO_WAYS) == (["print('visible')", "print('after')"], ["assert secret_check(42)"])
+    shown = hide_hidden_source(MARKED_TWO_WAYS)
+    assert "secret_check" not in shown and HIDDEN_NOTE in shown and "print('after')" in shown
+    inside, outside = _blocks(MARKED_TWO_WAYS)
+    assert inside == ["assert secret_check(42)"] and "print('after')" in outside
+
+
+def test_outputs_carrying_hidden_lines_are_scrubbed_whatever_their_kind():
+    from grader.leakscan import SCRUBBED, scrub_outputs
+    secret = {"assert secret_check(42)"}
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {"grade_id": "test_x_hidden"}})
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="warning at line 3:\n  LEAK> assert secret_check(42)  # !\n"),
+        nbformat.v4.new_output("error", ename="E", evalue="fine", traceback=["----> 3 assert secret_check(42)"]),
+        nbformat.v4.new_output("display_data", data={"text/plain": "assert secret_check(42)"}),
+        nbformat.v4.new_output("stream", name="stdout", text="nothing to see\n"),
+    ]
+    nb.cells.append(cell)
+    assert scrub_outputs(nb, secret) == ["test_x_hidden"] * 3
+    assert [o.get("text") for o in cell.outputs[:3]] == [SCRUBBED] * 3
+    assert cell.outputs[3].text == "nothing to see\n"
