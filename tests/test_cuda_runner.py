@@ -453,3 +453,24 @@ def test_a_crashing_kernel_raises_instead_of_killing_python():
         mod.get_function("checked")(cuda.Out(out), np.int32(3), block=(8, 1, 1))
     mod.get_function("trap")(cuda.Out(out), np.int32(3), block=(4, 1, 1))  # the runner still works
     assert (out[:4] == 1.0).all()
+
+
+def test_launches_work_in_a_forked_child():
+    """Worker threads do not survive fork(); a child process starts its own."""
+    import multiprocessing
+    src = "__global__ void fill(float* out, int n) {\n    int i = blockIdx.x * blockDim.x + threadIdx.x;\n" \
+          "    if (i < n) out[i] = i;\n}\n"
+    f = module(src).get_function("fill")
+    out = np.zeros(1000, dtype=np.float32)
+    f(cuda.Out(out), np.int32(1000), block=(64, 1, 1), grid=(16, 1))  # the parent's pool exists now
+
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        total = pool.apply_async(_fill_sum, (src,)).get(timeout=60)  # a lost pool would hang
+    assert total == sum(range(1000))
+
+
+def _fill_sum(src):
+    out = np.zeros(1000, dtype=np.float32)
+    module(src).get_function("fill")(cuda.Out(out), np.int32(1000), block=(64, 1, 1), grid=(16, 1))
+    return float(out.sum())

@@ -616,7 +616,14 @@ struct Pool {
 };
 
 Pool& pool() {
-    static Pool* p = new Pool();  // never destroyed: helpers live as long as the process
+    // Never destroyed: helpers live as long as the process. A child made by fork() has none
+    // of its parent's helper threads, so it starts a pool of its own.
+    static Pool* p = nullptr;
+    static pid_t owner = 0;
+    if (!p || owner != getpid()) {
+        p = new Pool();
+        owner = getpid();
+    }
     return *p;
 }
 
