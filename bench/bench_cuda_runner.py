@@ -119,6 +119,30 @@ def bench_launch(mod, count=2000):
     return per
 
 
+BARRIERS = """__global__ void barriers(float* out, int reps) {
+    __shared__ float s[256];
+    float acc = 0.0f;
+    for (int r = 0; r < reps; ++r) {
+        s[threadIdx.x] = r;
+        __syncthreads();
+        acc += s[255 - threadIdx.x];
+        __syncthreads();
+    }
+    out[blockIdx.x * blockDim.x + threadIdx.x] = acc;
+}
+"""
+
+
+def bench_barrier(repeat, blocks=16, reps=200):
+    """Time per thread per __syncthreads(): a kernel that does little else (16 blocks of 256)."""
+    f = cuda.SourceModule(BARRIERS, filename="barriers.cu").get_function("barriers")
+    out = cuda.mem_alloc(blocks * 256 * 4)
+    t = median_time(lambda: f(out, np.int32(reps), block=(256, 1, 1), grid=(blocks, 1)), repeat)
+    per = Timing(t / (blocks * 256 * reps * 2))
+    per.cpu = t.cpu / (blocks * 256 * reps * 2)
+    return per
+
+
 def bench_sanitizers(repeat, n, modes):
     """The tiled matmul at n x n under each sanitizer against the default mode (each
     sanitized launch is a separate program run: its start-up is included)."""
@@ -180,6 +204,9 @@ def main():
     print(f"| element-wise add of 10^7 floats (cuda.In/Out copies) | {ms(t_copy)} | |")
     t = bench_launch(ew)
     print(f"| launch overhead (1 block of 32 threads) | {t * 1e3:.3f} ms | {t.cpu * 1e3:.3f} ms | ≤ 0.1 ms |",
+          flush=True)
+    t = bench_barrier(args.repeat)
+    print(f"| one __syncthreads() per thread (16 blocks of 256 threads) | {t * 1e9:.0f} ns | {t.cpu * 1e9:.0f} ns | |",
           flush=True)
     for n, modes in ((128, ("address",)), (32, ("thread",))):
         san = bench_sanitizers(max(1, min(args.repeat, 3)), n, modes)
