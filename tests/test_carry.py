@@ -20,7 +20,7 @@ def test_carry_reports_helpers_written_outside_the_markers(tmp_path):
     shutil.copytree(REPO / "needle_core", mine / "needle_core", ignore=shutil.ignore_patterns("__pycache__"))
     path = mine / "needle_core" / "simple_ml.py"
     text = path.read_text()
-    text = text.replace("def softmax_loss(Z, y):", "def _my_helper(Z):\n    return Z - Z.max()\n\n\ndef softmax_loss(Z, y):")
+    text = text.replace("def softmax_loss(", "def _my_helper(Z):\n    return Z - Z.max()\n\n\ndef softmax_loss(", 1)
     path.write_text(text)
     new = _copy_with(tmp_path, "my_a2", {"a1", "a2", "a3", "a4"})
     result = carry(get("a2"), mine, new)
