@@ -9,16 +9,24 @@ and the weights are updated in place, so that results are reproducible.
 from __future__ import annotations
 
 import gzip
+import os
 import struct
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from .progress import progress
+
+Array = NDArray[Any]  # a numpy array of any dtype (float32 data, uint8 labels, float64 in checks)
+History = list[dict[str, float]]
 
 
 # ---------------------------------------------------------------- a1: softmax regression
 
-def parse_mnist(image_filename: str, label_filename: str):
+def parse_mnist(image_filename: str | os.PathLike[str],
+                label_filename: str | os.PathLike[str]) -> tuple[Array, Array]:
     """Read an MNIST-format image file and label file (IDX, gzip-compressed).
 
     IDX layout (all integers big-endian): images start with the magic number
@@ -48,7 +56,7 @@ def parse_mnist(image_filename: str, label_filename: str):
     ### END SOLUTION
 
 
-def softmax_loss(Z, y):
+def softmax_loss(Z: Array, y: Array) -> float:
     """Average softmax (cross-entropy) loss.
 
     Args:
@@ -66,7 +74,8 @@ def softmax_loss(Z, y):
     ### END SOLUTION
 
 
-def softmax_regression_epoch(X, y, theta, lr=0.1, batch=100):
+def softmax_regression_epoch(X: Array, y: Array, theta: Array, lr: float = 0.1,
+                             batch: int = 100) -> None:
     """One epoch of SGD for softmax regression, updating ``theta`` in place.
 
     For each minibatch ``X_b`` (B × n) with labels ``y_b``:
@@ -86,7 +95,7 @@ def softmax_regression_epoch(X, y, theta, lr=0.1, batch=100):
     ### END SOLUTION
 
 
-def loss_err(h, y):
+def loss_err(h: Any, y: Any) -> tuple[float, float]:
     """Return (average softmax loss, error rate) of logits ``h`` (m × k) on labels ``y``.
 
     ``h`` and ``y`` are numpy arrays, or needle Tensors (as the course's needle passes
@@ -96,26 +105,29 @@ def loss_err(h, y):
     return softmax_loss(h, y), float(np.mean(h.argmax(axis=1) != y))
 
 
-def _as_numpy(x):
+def _as_numpy(x: Any) -> Array:
     """A needle Tensor's values (its ``.numpy()``), or ``x`` itself as an array."""
     return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
 
 
-def _history_row(epoch, logits_train, y_train, logits_test, y_test):
+def _history_row(epoch: int, logits_train: Array, y_train: Array, logits_test: Array,
+                 y_test: Array) -> dict[str, float]:
     train_loss, train_err = loss_err(logits_train, y_train)
     test_loss, test_err = loss_err(logits_test, y_test)
     return {"epoch": epoch, "train_loss": train_loss, "train_err": train_err,
             "test_loss": test_loss, "test_err": test_err}
 
 
-def train_softmax(X_tr, y_tr, X_te, y_te, epochs=10, lr=0.5, batch=100, show_progress=True):
+def train_softmax(X_tr: Array, y_tr: Array, X_te: Array, y_te: Array, epochs: int = 10,
+                  lr: float = 0.5, batch: int = 100,
+                  show_progress: bool = True) -> tuple[Array, History]:
     """Train softmax regression from θ = 0 and record loss and error after each epoch.
 
     Returns ``(theta, history)``; ``history`` is a list of dicts with keys
     ``epoch, train_loss, train_err, test_loss, test_err``.
     """
     theta = np.zeros((X_tr.shape[1], int(y_tr.max()) + 1), dtype=np.float32)
-    history = []
+    history: History = []
     for epoch in progress(range(1, epochs + 1), "softmax regression", show_progress):
         softmax_regression_epoch(X_tr, y_tr, theta, lr=lr, batch=batch)
         history.append(_history_row(epoch, X_tr @ theta, y_tr, X_te @ theta, y_te))
@@ -124,21 +136,21 @@ def train_softmax(X_tr, y_tr, X_te, y_te, epochs=10, lr=0.5, batch=100, show_pro
 
 # ---------------------------------------------------------------- a2: manual backprop
 
-def relu(A):
+def relu(A: Array) -> Array:
     """ReLU, element-wise: max(A, 0)."""
     ### BEGIN SOLUTION a2
     return np.maximum(A, 0)
     ### END SOLUTION
 
 
-def relu_derivative(A):
+def relu_derivative(A: Array) -> Array:
     """σ'(A) for σ = ReLU: 1 where A > 0, else 0 (same shape and dtype as A)."""
     ### BEGIN SOLUTION a2
     return (A > 0).astype(A.dtype)
     ### END SOLUTION
 
 
-def softmax(Z):
+def softmax(Z: Array) -> Array:
     """Row-wise softmax of logits Z (B × k): each row becomes probabilities summing to 1."""
     ### BEGIN SOLUTION a2
     E = np.exp(Z - Z.max(axis=1, keepdims=True))
@@ -146,7 +158,7 @@ def softmax(Z):
     ### END SOLUTION
 
 
-def softmax_loss_gradient(Z, y):
+def softmax_loss_gradient(Z: Array, y: Array) -> Array:
     """Gradient of ``softmax_loss(Z, y)`` (the batch mean) w.r.t. the logits Z.
 
     Returns (softmax(Z) − I_y) / B, shape (B, k).
@@ -158,7 +170,8 @@ def softmax_loss_gradient(Z, y):
     ### END SOLUTION
 
 
-def nn_epoch(X, y, W1, W2, lr=0.1, batch=100):
+def nn_epoch(X: Array, y: Array, W1: Array, W2: Array, lr: float = 0.1,
+             batch: int = 100) -> None:
     """One epoch of SGD for the two-layer network  logits = ReLU(X W1) W2.
 
     W1 is (n × d), W2 is (d × k); both are updated in place. For each
@@ -182,7 +195,7 @@ def nn_epoch(X, y, W1, W2, lr=0.1, batch=100):
     ### END SOLUTION
 
 
-def mlp_forward(X, weights):
+def mlp_forward(X: Array, weights: Sequence[Array]) -> list[Array]:
     """Forward pass of an L-layer ReLU network; returns the list [Z_1, …, Z_{L+1}].
 
     Z_1 = X;  Z_{i+1} = ReLU(Z_i W_i) for the hidden layers i < L;
@@ -197,7 +210,7 @@ def mlp_forward(X, weights):
     ### END SOLUTION
 
 
-def mlp_gradients(X, y, weights):
+def mlp_gradients(X: Array, y: Array, weights: Sequence[Array]) -> list[Array]:
     """Gradients of the mean softmax loss w.r.t. every weight, by backprop.
 
     With Z from ``mlp_forward`` and σ_i = ReLU for hidden layers (identity for the last):
@@ -210,7 +223,7 @@ def mlp_gradients(X, y, weights):
     Z = mlp_forward(X, weights)
     G = softmax(Z[-1])
     G[np.arange(X.shape[0]), y] -= 1
-    grads = [None] * len(weights)
+    grads: list[Any] = [None] * len(weights)
     for i in reversed(range(len(weights))):
         if i < len(weights) - 1:
             G = G * relu_derivative(Z[i + 1])
@@ -220,7 +233,8 @@ def mlp_gradients(X, y, weights):
     ### END SOLUTION
 
 
-def mlp_epoch(X, y, weights, lr=0.1, batch=100):
+def mlp_epoch(X: Array, y: Array, weights: Sequence[Array], lr: float = 0.1,
+              batch: int = 100) -> None:
     """One epoch of SGD for the L-layer network, updating every weight in place."""
     ### BEGIN SOLUTION a2
     for start in range(0, X.shape[0], batch):
@@ -230,18 +244,19 @@ def mlp_epoch(X, y, weights, lr=0.1, batch=100):
     ### END SOLUTION
 
 
-def init_mlp(dims, seed=0, dtype=np.float32):
+def init_mlp(dims: Sequence[int], seed: int = 0, dtype: DTypeLike = np.float32) -> list[Array]:
     """Weights for layer sizes ``dims = [n, d_1, …, k]``: W_i ~ N(0, 1) / sqrt(d_{i+1})."""
     rng = np.random.default_rng(seed)
     return [(rng.standard_normal((a, b)) / np.sqrt(b)).astype(dtype)
             for a, b in zip(dims[:-1], dims[1:])]
 
 
-def train_nn(X_tr, y_tr, X_te, y_te, hidden_dim=500, epochs=10, lr=0.5, batch=100,
-             seed=0, show_progress=True):
+def train_nn(X_tr: Array, y_tr: Array, X_te: Array, y_te: Array, hidden_dim: int = 500,
+             epochs: int = 10, lr: float = 0.5, batch: int = 100, seed: int = 0,
+             show_progress: bool = True) -> tuple[Array, Array, History]:
     """Train the two-layer ReLU network with ``nn_epoch``; returns ``(W1, W2, history)``."""
     W1, W2 = init_mlp([X_tr.shape[1], hidden_dim, int(y_tr.max()) + 1], seed=seed)
-    history = []
+    history: History = []
     for epoch in progress(range(1, epochs + 1), "two-layer network", show_progress):
         nn_epoch(X_tr, y_tr, W1, W2, lr=lr, batch=batch)
         history.append(_history_row(epoch, relu(X_tr @ W1) @ W2, y_tr,
