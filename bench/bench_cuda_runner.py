@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout, installed or not
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from needle_core import cuda  # noqa: E402
+from needle_core import cuda
 
 
 class Timing(float):

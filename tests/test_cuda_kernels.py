@@ -229,7 +229,7 @@ def test_matmul_kernel_matches_numpy(matmul, name, M, N, P):
 def solution_regions():
     for path in sorted(KERNELS.glob("*.cu")):
         text = path.read_text()
-        for m in re.finditer(r"/// BEGIN SOLUTION a4\n(.*?)\n\s*/// END SOLUTION", text, re.S):
+        for m in re.finditer(r"/// BEGIN SOLUTION a4\n(.*?)\n\s*/// END SOLUTION", text, re.DOTALL):
             yield path.name, m.group(1)
 
 

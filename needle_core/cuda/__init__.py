@@ -23,10 +23,17 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import (BarrierDivergenceError, CompileMessage, CudaCompileError, CudaError,  # noqa: F401
-                     KernelLaunchError, OrderDependenceError, OutOfBoundsError, SanitizerError,
-                     SharedMemoryPoisonError)
-
+from .errors import (  # noqa: F401
+    BarrierDivergenceError,
+    CompileMessage,
+    CudaCompileError,
+    CudaError,
+    KernelLaunchError,
+    OrderDependenceError,
+    OutOfBoundsError,
+    SanitizerError,
+    SharedMemoryPoisonError,
+)
 from .nvcc import nvcc_check, nvcc_path  # noqa: F401
 
 KERNEL_DIR = Path(__file__).resolve().parent.parent.parent / "cuda_kernels"
@@ -51,7 +58,7 @@ class InOut(_Wrapped):
     """A numpy array the kernel reads and writes: copied there and back."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pycuda_available() -> bool:
     try:
         import pycuda.autoinit  # noqa: F401
@@ -79,7 +86,7 @@ def _impl():
     return cpu
 
 
-def SourceModule(source: str, options=None, *, filename: str | None = None, **kwargs):  # noqa: N802 (pycuda's name)
+def SourceModule(source: str, options=None, *, filename: str | None = None, **kwargs):
     """Compile CUDA source; `filename` is the .cu file it came from (errors name it)."""
     return _impl().SourceModule(source, options, filename=filename, **kwargs)
 
@@ -105,7 +112,7 @@ def offset(buffer, nbytes: int):
     return buffer.view(int(nbytes))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load(path: str, mtime_ns: int, options: tuple, which: str):
     return SourceModule(Path(path).read_text(), list(options) or None, filename=_display_name(path),
                         include_dirs=[str(Path(path).parent)])

@@ -22,8 +22,15 @@ from pathlib import Path
 import numpy as np
 
 from . import source as src
-from .errors import (BarrierDivergenceError, CudaCompileError, CudaError, KernelLaunchError,
-                     OrderDependenceError, OutOfBoundsError, SharedMemoryPoisonError)
+from .errors import (
+    BarrierDivergenceError,
+    CudaCompileError,
+    CudaError,
+    KernelLaunchError,
+    OrderDependenceError,
+    OutOfBoundsError,
+    SharedMemoryPoisonError,
+)
 
 HERE = Path(__file__).resolve().parent
 KIT_HEADER = HERE.parent.parent / "cuda_kernels" / "needle_cpu_runtime.h"
@@ -150,7 +157,7 @@ class DeviceBuffer:
     def __int__(self):
         return self._addr
 
-    def view(self, offset_bytes: int) -> "BufferView":
+    def view(self, offset_bytes: int) -> BufferView:
         """This buffer from `offset_bytes` on, to pass as a kernel argument."""
         return BufferView(self, offset_bytes)
 
@@ -339,7 +346,7 @@ class SourceModule:
         self.kernels = {k.name: k for k in src.find_kernels(source)}
         self._functions = {}
 
-    def get_function(self, name: str) -> "Function":
+    def get_function(self, name: str) -> Function:
         if name not in self._functions:
             if name not in self.kernels:
                 known = ", ".join(self.kernels) or "none"
@@ -499,7 +506,7 @@ class Function:
                 if not writable:
                     raise KernelLaunchError(f"{self.name}: parameter '{pname}' is a const pointer; "
                                             f"pass it as cuda.In(...), not {type(a).__name__}")
-                copy_back = lambda: memcpy_dtoh(_contiguous_target(array), buf)  # noqa: E731
+                copy_back = lambda: memcpy_dtoh(_contiguous_target(array), buf)
             return _Arg(pname, index, buf.ptr(), array.nbytes, size, writable, copy_back, keep=buf)
         if isinstance(a, DeviceBuffer):
             return _Arg(pname, index, a.ptr(), a.nbytes, size, writable, keep=a)

@@ -28,7 +28,7 @@ class DeviceBuffer:
     def __int__(self):
         return int(self.allocation)
 
-    def view(self, offset_bytes: int) -> "BufferView":
+    def view(self, offset_bytes: int) -> BufferView:
         return BufferView(self, offset_bytes)
 
     def free(self):

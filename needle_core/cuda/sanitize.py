@@ -113,8 +113,7 @@ def launch(fn, args, block, grid, shared, mode: str):
             for data, _ in buffers:
                 f.write(struct.pack("<Q", len(data)) + data)
             f.write(struct.pack("<I", len(packed_args)))
-            for p in packed_args:
-                f.write(b"s" + p if isinstance(p, bytes) else b"p" + struct.pack("<IQ", *p))
+            f.writelines(b"s" + p if isinstance(p, bytes) else b"p" + struct.pack("<IQ", *p) for p in packed_args)
         env = dict(os.environ,
                    ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:detect_stack_use_after_return=0:abort_on_error=0",
                    TSAN_OPTIONS="halt_on_error=1:exitcode=66:report_signal_unsafe=0")

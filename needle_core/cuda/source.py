@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import CudaCompileError, CompileMessage
+from .errors import CompileMessage, CudaCompileError
 
 
 def strip_comments(source: str) -> str:
