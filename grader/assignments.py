@@ -30,6 +30,7 @@ ASSIGNMENTS = [
     Assignment("a1", "a1_softmax_regression", "Softmax regression"),
     Assignment("a2", "a2_manual_backprop", "Manual backprop"),
     Assignment("a3", "a3_autodiff", "Automatic differentiation"),
+    Assignment("a4", "a4_cuda_kernels", "CUDA kernels", code=("needle_core", "cuda_kernels")),
 ]
 
 
