@@ -165,8 +165,8 @@ def test_check_gives_whole_messages_and_the_verdict_grading_gives(graded_course,
     notebook = next(folder.glob("*.ipynb"))
     shutil.copy(notebook, folder / (notebook.stem + "-Copy1.ipynb"))
     path = folder / "needle_core" / "simple_ml.py"       # a harmless warning on stderr: not a failure
-    path.write_text(path.read_text().replace("def parse_mnist(image_filename: str, label_filename: str):\n",
-                    "def parse_mnist(image_filename: str, label_filename: str):\n    import warnings; warnings.warn('hi')\n"))
+    anchor = '    with gzip.open(image_filename, "rb") as f:\n'
+    path.write_text(path.read_text().replace(anchor, "    import warnings; warnings.warn('hi')\n" + anchor, 1))
     run = run_checks(folder)
     assert run.ignored == [notebook.stem + "-Copy1.ipynb"]
     by_id = {r.grade_id: r for r in run.results}
