@@ -17,9 +17,9 @@ class Carried:
 
 def _outside_regions(text: str, path: Path) -> list[str]:
     """The lines of a code file that are not inside any region (markers excluded)."""
-    prefix = regions.marker(path)
+    prefix = regions.marker(path) or "###"
     lines = text.splitlines()
-    inside = set()
+    inside: set[int] = set()
     for region in regions.find_regions(text, prefix, str(path)):
         inside.update(range(region.begin, region.end + 1))
     return [line for i, line in enumerate(lines) if i not in inside]

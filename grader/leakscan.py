@@ -27,7 +27,7 @@ class Leak:
 def _blocks(source: str):
     """Split a notebook cell into (lines inside solution/hidden blocks, lines outside)."""
     visible, hidden = regions.split_hidden(source)
-    inside, outside, solution = list(hidden), [], False
+    inside, outside, solution = list(hidden), [], False  # type: list[str], list[str], bool
     begin, end = regions.NOTEBOOK_SOLUTION
     for line in visible:
         stripped = line.strip()
@@ -47,7 +47,8 @@ def solution_lines(a: Assignment, source_notebooks: list[Path], stripped: set[st
     of the notebooks' solution and hidden-test blocks, minus lines that the release
     legitimately contains elsewhere (given code, earlier assignments' regions).
     """
-    secret, given = set(), set()
+    secret: set[str] = set()
+    given: set[str] = set()
     for folder in a.code:
         for path in regions.code_files(REPO / folder):
             text = path.read_text()

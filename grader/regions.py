@@ -48,7 +48,8 @@ def hidden_parts(source: str) -> list[tuple[str, str]]:
     and ``check`` all go through it.
     """
     begin, end = HIDDEN_DELIMITERS
-    parts, inside = [], False
+    parts: list[tuple[str, str]] = []
+    inside = False
     for line in source.split("\n"):
         if begin in line:
             inside = True
@@ -139,7 +140,7 @@ def stub(region: Region, path: Path | str) -> str:
 
 def _keyed(regions: list[Region]):
     """(key, region) pairs, the key being (tag, function, occurrence within that function)."""
-    seen = {}
+    seen: dict[tuple[str, str], int] = {}
     for region in regions:
         n = seen.get((region.tag, region.function), 0)
         seen[(region.tag, region.function)] = n + 1
