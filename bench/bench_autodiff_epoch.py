@@ -103,10 +103,11 @@ def milestone(X, y, X_test, y_test, W1, W2, ndl, simple_ml, autodiff_ml, epochs=
     for epoch in range(1, epochs + 1):
         T1, T2 = autodiff_ml.nn_epoch(X, y, T1, T2, lr=lr, batch=100)
         simple_ml.nn_epoch(X, y, N1, N2, lr=lr, batch=100)
-        err_autodiff = simple_ml.loss_err(np.maximum(X_test @ T1.numpy(), 0) @ T2.numpy(), y_test)[1]
+        err_autodiff = simple_ml.loss_err(ndl.relu(ndl.Tensor(X_test) @ T1) @ T2, y_test)[1]
         err_numpy = simple_ml.loss_err(np.maximum(X_test @ N1, 0) @ N2, y_test)[1]
         diff = max(float(np.abs(T1.numpy() - N1).max()), float(np.abs(T2.numpy() - N2).max()))
-        print(f"  {epoch:5d}  {100 * err_autodiff:17.2f} %  {100 * err_numpy:14.2f} %  {diff:12.1e}")
+        print(f"  {epoch:5d}  {100 * err_autodiff:17.2f} %  {100 * err_numpy:14.2f} %"
+              f"  {diff:12.1e}")
 
 
 if __name__ == "__main__":

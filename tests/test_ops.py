@@ -317,7 +317,8 @@ def test_gradcheck_catches_planted_wrong_gradient(planted, shapes, kwargs, posit
     ("power_scalar", lambda a, c: ndl.power_scalar(a, c), lambda a: a ** 2.0),
 ])
 @pytest.mark.parametrize("scalar", [np.array([2.0]), np.array([[2.0]]), np.array(2.0),
-                                    np.array([2.0], dtype=np.float32)], ids=["(1,)", "(1,1)", "()", "f32"])
+                                    np.array([2.0], dtype=np.float32)],
+                         ids=["(1,)", "(1,1)", "()", "f32"])
 def test_scalar_op_accepts_a_one_element_array(name, build, expected, scalar):
     a = random_input((3, 4), seed=1, positive=True).astype(np.float32)
     out = build(ndl.Tensor(a), scalar)
@@ -333,7 +334,8 @@ def test_scalar_op_with_a_one_element_array_has_the_scalar_gradient():
 
 
 def test_scalar_op_with_a_longer_array_names_its_shape():
-    with pytest.raises(TypeError, match=r"divide_scalar: .*one-element array, got ndarray of shape \(2,\)"):
+    with pytest.raises(TypeError,
+                       match=r"divide_scalar: .*one-element array, got ndarray of shape \(2,\)"):
         ndl.divide_scalar(ndl.Tensor(np.ones(3)), np.ones(2))
 
 

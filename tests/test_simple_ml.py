@@ -128,7 +128,8 @@ def test_softmax_regression_epoch_takes_sgd_steps_on_numerical_gradients_in_orde
     theta = random_input((4, 3), seed=11) * 0.1
     expected = theta.copy()
     for start in (0, 3, 6):   # the last minibatch has one example: its mean is over 1, not 3
-        loss = lambda t: simple_ml.softmax_loss(X[start:start + 3] @ t, y[start:start + 3])
+        def loss(t, start=start):
+            return simple_ml.softmax_loss(X[start:start + 3] @ t, y[start:start + 3])
         expected -= 0.2 * numerical_loss_gradient(loss, [expected], 0)
     same_object = theta
     assert simple_ml.softmax_regression_epoch(X, y, theta, lr=0.2, batch=3) is None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 import needle_core as ndl
-from needle_core.simple_ml import loss_err, parse_mnist
+from needle_core.simple_ml import Array, loss_err, parse_mnist
 
 __all__ = ["softmax_loss", "nn_epoch", "parse_mnist", "loss_err"]
 
@@ -41,7 +41,8 @@ def softmax_loss(Z: ndl.Tensor, y_one_hot: ndl.Tensor) -> ndl.Tensor:
     ### END SOLUTION
 
 
-def nn_epoch(X, y, W1: ndl.Tensor, W2: ndl.Tensor, lr=0.1, batch=100):
+def nn_epoch(X: Array, y: Array, W1: ndl.Tensor, W2: ndl.Tensor, lr: float = 0.1,
+             batch: int = 100) -> tuple[ndl.Tensor, ndl.Tensor]:
     """One epoch of SGD for  logits = ReLU(X W1) W2, with gradients from autodiff.
 
     Args:
