@@ -164,19 +164,23 @@ def bench_sanitizers(repeat, n, modes):
 
 def bench_cold_compile(name):
     """Compile one kernel file in a fresh process with an empty cache, but the runtime
-    library already built (it is compiled once per machine, shared by every file)."""
+    library already built (it is compiled once per machine, shared by every file).
+    Returns (kernel file, runtime library) as Timings, CPU time from the compilers."""
     code = (f"import time, sys; sys.path.insert(0, {str(ROOT)!r}); from needle_core.cuda import cpu; cpu.runtime(); "
             f"t = time.perf_counter(); from needle_core import cuda; cuda.load_kernels({name!r}); "
             "print(time.perf_counter() - t)")
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, NEEDLE_CUDA_CACHE=tmp, NEEDLE_CUDA_BACKEND="cpu")
-        start = time.perf_counter()
-        rt = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, %r); "
-                             "from needle_core.cuda import cpu; cpu.runtime()" % str(ROOT)], env=env, check=True)
-        runtime_s = time.perf_counter() - start
+        start, start_cpu = time.perf_counter(), cpu_seconds()
+        subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+                        "from needle_core.cuda import cpu; cpu.runtime()"], env=env, check=True)
+        runtime = Timing(time.perf_counter() - start)
+        runtime.cpu = cpu_seconds() - start_cpu
+        start_cpu = cpu_seconds()
         out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
-        del rt
-        return float(out.stdout.strip()), runtime_s
+        kernel = Timing(float(out.stdout.strip()))
+        kernel.cpu = cpu_seconds() - start_cpu  # (includes starting Python and importing numpy)
+        return kernel, runtime
 
 
 def main():
@@ -213,9 +217,9 @@ def main():
         for mode in modes:
             print(f"| tiled matmul {n}x{n} under the {mode} sanitizer, program start included "
                   f"(default mode: {san[None] * 1e3:.1f} ms) | {ms(san[mode])} | |", flush=True)
-    kernel_s, runtime_s = bench_cold_compile("matmul")
-    print(f"| cold compile of matmul.cu | {kernel_s:.2f} s | | ≤ 4 s |")
-    print(f"| cold compile of the runtime library (once per machine) | {runtime_s:.2f} s | | |")
+    kernel, runtime = bench_cold_compile("matmul")
+    print(f"| cold compile of matmul.cu | {kernel:.2f} s | {kernel.cpu:.2f} s | ≤ 4 s |")
+    print(f"| cold compile of the runtime library (once per machine) | {runtime:.2f} s | {runtime.cpu:.2f} s | |")
 
 
 if __name__ == "__main__":
