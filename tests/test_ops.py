@@ -369,3 +369,13 @@ def test_power_with_a_numpy_operand_broadcasts_it_as_a_constant():
 def test_power_of_shapes_that_do_not_broadcast_names_both():
     with pytest.raises(ValueError, match=r"power: operands have shapes \(3, 4\) and \(3,\)"):
         ndl.power(ndl.Tensor(np.ones((3, 4))), ndl.Tensor(np.ones(3)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_power_with_a_number_keeps_the_tensor_dtype(dtype):
+    a = random_input((3, 4), positive=True)
+    x = ndl.Tensor(a, dtype=dtype)
+    for out, expected in ((ndl.power(x, 2.5), a ** 2.5), (ndl.power(2.0, x), 2.0 ** a)):
+        assert out.dtype == dtype and out.shape == (3, 4)
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5 if dtype == "float32" else 1e-12)
+    check_tensor_gradient(lambda t: ndl.power(t, 2.5) + ndl.power(3.0, t), a, name="power")

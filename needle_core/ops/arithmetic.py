@@ -8,6 +8,8 @@ A scalar is a plain Python number, kept apart from the graph: it gets no gradien
 
 from __future__ import annotations
 
+from numbers import Number
+
 import numpy
 
 from ..autograd import Tensor, TensorOp
@@ -119,8 +121,7 @@ class EWisePow(TensorOp):
 def power(a, b):
     """a ** b. Operands of different shapes are first broadcast to a common shape, as numpy
     would (so each gradient is summed back to its operand's shape by ``broadcast_to``)."""
-    a = a if isinstance(a, Tensor) else Tensor(a, requires_grad=False)
-    b = b if isinstance(b, Tensor) else Tensor(b, requires_grad=False)
+    a, b = _constant_like(a, b), _constant_like(b, a)
     if a.shape != b.shape:
         try:
             shape = numpy.broadcast_shapes(a.shape, b.shape)
@@ -130,6 +131,14 @@ def power(a, b):
         a = a if a.shape == shape else broadcast_to(a, shape)
         b = b if b.shape == shape else broadcast_to(b, shape)
     return EWisePow()(a, b)
+
+
+def _constant_like(x, other):
+    """``x`` as a Tensor; a number takes the dtype of the Tensor ``other`` (no float64 upcast)."""
+    if isinstance(x, Tensor):
+        return x
+    dtype = other.dtype if isinstance(x, Number) and isinstance(other, Tensor) else None
+    return Tensor(x, dtype=dtype, requires_grad=False)
 
 
 class PowerScalar(TensorOp):
