@@ -99,6 +99,13 @@ def test_softmax_regression_epoch_visible(ctx):
     X = rng.standard_normal((60, 5)).astype(np.float32)
     y = rng.integers(0, 3, size=60).astype(np.uint8)
     out["epoch"] = _step(simple_ml, X, y, np.zeros((5, 3), dtype=np.float32), 0.5, 20)
+    rng = np.random.default_rng(4)
+    X, y = rng.standard_normal((25, 6)), rng.integers(0, 4, size=25)
+    out["partial_last"] = {"first_minibatch": _step(simple_ml, X[:20], y[:20], _random_input((6, 4), 5), 0.1, 20),
+                           "epoch": _step(simple_ml, X, y, _random_input((6, 4), 5), 0.1, 20)}
+    rng = np.random.default_rng(5)
+    X, y = 400 * rng.standard_normal((10, 4)), rng.integers(0, 3, size=10)
+    out["large_logits"] = _step(simple_ml, X, y, _random_input((4, 3), 6), 0.001, 10)
     return out
 
 
@@ -112,6 +119,10 @@ def test_softmax_regression_epoch_hidden(ctx):
                         _random_input((30, 10), 23) / 5, 0.05, 40)
     out["uint8_labels"] = _step(simple_ml, gen.standard_normal((15, 3)), gen.integers(0, 5, size=15).astype(np.uint8),
                                 _random_input((3, 5), 24), 0.1, 15)
+    gen = np.random.default_rng(25)
+    data = (200 * gen.standard_normal((12, 5))).astype(np.float32)
+    labels = gen.integers(0, 3, size=12).astype(np.uint8)
+    out["large_float32"] = _step(simple_ml, data, labels, _random_input((5, 3), 26).astype(np.float32), 0.001, 5)
     gen = np.random.default_rng(13)
     data = gen.standard_normal((130, 7)).astype(np.float32)
     labels = gen.integers(0, 4, size=130).astype(np.uint8)
