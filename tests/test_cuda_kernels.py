@@ -29,13 +29,21 @@ def rand(shape, seed, low=-2.0, high=2.0):
 
 
 EWISE = {
-    "ewise_add": np.add, "ewise_mul": np.multiply, "ewise_div": np.divide, "ewise_maximum": np.maximum,
-    "ewise_eq": lambda a, b: (a == b).astype(np.float32), "ewise_ge": lambda a, b: (a >= b).astype(np.float32),
+    "ewise_add": np.add,
+    "ewise_mul": np.multiply,
+    "ewise_div": np.divide,
+    "ewise_maximum": np.maximum,
+    "ewise_eq": lambda a, b: (a == b).astype(np.float32),
+    "ewise_ge": lambda a, b: (a >= b).astype(np.float32),
     "ewise_power": np.power,
 }
 SCALAR = {
-    "scalar_add": np.add, "scalar_mul": np.multiply, "scalar_div": np.divide, "scalar_maximum": np.maximum,
-    "scalar_eq": lambda a, v: (a == v).astype(np.float32), "scalar_ge": lambda a, v: (a >= v).astype(np.float32),
+    "scalar_add": np.add,
+    "scalar_mul": np.multiply,
+    "scalar_div": np.divide,
+    "scalar_maximum": np.maximum,
+    "scalar_eq": lambda a, v: (a == v).astype(np.float32),
+    "scalar_ge": lambda a, v: (a >= v).astype(np.float32),
     "scalar_power": np.power,
 }
 UNARY = {"ewise_log": np.log, "ewise_exp": np.exp, "ewise_tanh": np.tanh}
@@ -58,8 +66,9 @@ def inputs(name, n, seed):
 def test_ewise_kernel_matches_numpy(elementwise, name, n):
     a, b = inputs(name, n, seed=n)
     out = np.full(n, np.nan, dtype=np.float32)
-    elementwise.get_function(name)(cuda.In(a), cuda.In(b), cuda.Out(out), np.int32(n),
-                                   block=(THREADS, 1, 1), grid=blocks(n))
+    elementwise.get_function(name)(
+        cuda.In(a), cuda.In(b), cuda.Out(out), np.int32(n), block=(THREADS, 1, 1), grid=blocks(n)
+    )
     np.testing.assert_allclose(out, EWISE[name](a, b), rtol=1e-5, atol=1e-6)
 
 
@@ -69,8 +78,9 @@ def test_scalar_kernel_matches_numpy(elementwise, name, n):
     a, _ = inputs(name, n, seed=n)
     val = np.float32(a[n // 2]) if name.endswith(("_eq", "_ge")) else np.float32(1.5)
     out = np.full(n, np.nan, dtype=np.float32)
-    elementwise.get_function(name)(cuda.In(a), val, cuda.Out(out), np.int32(n),
-                                   block=(THREADS, 1, 1), grid=blocks(n))
+    elementwise.get_function(name)(
+        cuda.In(a), val, cuda.Out(out), np.int32(n), block=(THREADS, 1, 1), grid=blocks(n)
+    )
     np.testing.assert_allclose(out, SCALAR[name](a, val), rtol=1e-5, atol=1e-6)
 
 
@@ -79,7 +89,9 @@ def test_scalar_kernel_matches_numpy(elementwise, name, n):
 def test_unary_kernel_matches_numpy(elementwise, name, n):
     a, _ = inputs(name, n, seed=n)
     out = np.full(n, np.nan, dtype=np.float32)
-    elementwise.get_function(name)(cuda.In(a), cuda.Out(out), np.int32(n), block=(THREADS, 1, 1), grid=blocks(n))
+    elementwise.get_function(name)(
+        cuda.In(a), cuda.Out(out), np.int32(n), block=(THREADS, 1, 1), grid=blocks(n)
+    )
     np.testing.assert_allclose(out, UNARY[name](a), rtol=1e-5, atol=1e-6)
 
 
@@ -90,8 +102,9 @@ def test_elementwise_kernels_leave_memory_past_n_alone(elementwise):
     sentinel = np.full(512, 7.0, dtype=np.float32)
     cuda.memcpy_htod(buf, sentinel)
     a = rand(n, 0)
-    elementwise.get_function("scalar_add")(cuda.In(a), np.float32(1.0), buf, np.int32(n),
-                                           block=(THREADS, 1, 1), grid=blocks(n))
+    elementwise.get_function("scalar_add")(
+        cuda.In(a), np.float32(1.0), buf, np.int32(n), block=(THREADS, 1, 1), grid=blocks(n)
+    )
     out = np.empty(512, dtype=np.float32)
     cuda.memcpy_dtoh(out, buf)
     np.testing.assert_allclose(out[:n], a + 1.0, rtol=1e-6)
@@ -99,6 +112,7 @@ def test_elementwise_kernels_leave_memory_past_n_alone(elementwise):
 
 
 # ---- compact and set-item ---------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def compact():
@@ -109,8 +123,11 @@ def view_args(base, view):
     """shape, strides and offset (in elements) of a numpy view of `base`."""
     itemsize = base.itemsize
     offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // itemsize
-    return (np.array(view.shape, dtype=np.int32), np.array([s // itemsize for s in view.strides], dtype=np.int32),
-            np.int32(offset))
+    return (
+        np.array(view.shape, dtype=np.int32),
+        np.array([s // itemsize for s in view.strides], dtype=np.int32),
+        np.int32(offset),
+    )
 
 
 VIEWS = {
@@ -128,13 +145,23 @@ def test_compact_kernel_copies_a_strided_view(compact, kind):
     view = VIEWS[kind](base)
     shape, strides, offset = view_args(base, view)
     out = np.full(view.size, np.nan, dtype=np.float32)
-    compact.get_function("compact_kernel")(cuda.In(base.reshape(-1)), cuda.Out(out), np.int32(view.size),
-                                           cuda.In(shape), cuda.In(strides), np.int32(view.ndim), offset,
-                                           block=(THREADS, 1, 1), grid=blocks(view.size))
+    compact.get_function("compact_kernel")(
+        cuda.In(base.reshape(-1)),
+        cuda.Out(out),
+        np.int32(view.size),
+        cuda.In(shape),
+        cuda.In(strides),
+        np.int32(view.ndim),
+        offset,
+        block=(THREADS, 1, 1),
+        grid=blocks(view.size),
+    )
     np.testing.assert_array_equal(out, view.reshape(-1))
 
 
-@pytest.mark.parametrize("kind", ["permuted", "sliced with steps", "one element", "compact with offset"])
+@pytest.mark.parametrize(
+    "kind", ["permuted", "sliced with steps", "one element", "compact with offset"]
+)
 def test_ewise_setitem_kernel_writes_into_a_strided_view(compact, kind):
     base = rand((6, 7, 5), seed=4)
     expected = base.copy()
@@ -143,9 +170,17 @@ def test_ewise_setitem_kernel_writes_into_a_strided_view(compact, kind):
     view[...] = values
     shape, strides, offset = view_args(expected, view)
     out = base.reshape(-1).copy()
-    compact.get_function("ewise_setitem_kernel")(cuda.In(values.reshape(-1)), cuda.InOut(out), np.int32(view.size),
-                                                 cuda.In(shape), cuda.In(strides), np.int32(view.ndim), offset,
-                                                 block=(THREADS, 1, 1), grid=blocks(view.size))
+    compact.get_function("ewise_setitem_kernel")(
+        cuda.In(values.reshape(-1)),
+        cuda.InOut(out),
+        np.int32(view.size),
+        cuda.In(shape),
+        cuda.In(strides),
+        np.int32(view.ndim),
+        offset,
+        block=(THREADS, 1, 1),
+        grid=blocks(view.size),
+    )
     np.testing.assert_array_equal(out, expected.reshape(-1))
 
 
@@ -157,13 +192,22 @@ def test_scalar_setitem_kernel_fills_a_strided_view(compact, kind):
     view[...] = 2.5
     shape, strides, offset = view_args(expected, view)
     out = base.reshape(-1).copy()
-    compact.get_function("scalar_setitem_kernel")(np.float32(2.5), cuda.InOut(out), np.int32(view.size),
-                                                  cuda.In(shape), cuda.In(strides), np.int32(view.ndim), offset,
-                                                  block=(THREADS, 1, 1), grid=blocks(view.size))
+    compact.get_function("scalar_setitem_kernel")(
+        np.float32(2.5),
+        cuda.InOut(out),
+        np.int32(view.size),
+        cuda.In(shape),
+        cuda.In(strides),
+        np.int32(view.ndim),
+        offset,
+        block=(THREADS, 1, 1),
+        grid=blocks(view.size),
+    )
     np.testing.assert_array_equal(out, expected.reshape(-1))
 
 
 # ---- reductions ----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def reduce():
@@ -173,20 +217,33 @@ def reduce():
 def launch_reduce(mod, name, x, threads):
     outer, size = x.shape
     out = np.full(outer, np.nan, dtype=np.float32)
-    mod.get_function(name)(cuda.In(x), cuda.Out(out), np.int32(outer), np.int32(size),
-                           block=(threads, 1, 1), grid=(outer, 1), shared=threads * 4)
+    mod.get_function(name)(
+        cuda.In(x),
+        cuda.Out(out),
+        np.int32(outer),
+        np.int32(size),
+        block=(threads, 1, 1),
+        grid=(outer, 1),
+        shared=threads * 4,
+    )
     return out
 
 
-@pytest.mark.parametrize("shape,threads", [((1, 1), 32), ((3, 1000), 256), ((37, 33), 64), ((5, 257), 128),
-                                           ((2, 5), 256)])
+@pytest.mark.parametrize(
+    "shape,threads",
+    [((1, 1), 32), ((3, 1000), 256), ((37, 33), 64), ((5, 257), 128), ((2, 5), 256)],
+)
 def test_reduce_sum_over_the_last_axis(reduce, shape, threads):
     x = rand(shape, seed=shape[1])
-    np.testing.assert_allclose(launch_reduce(reduce, "reduce_sum", x, threads), x.sum(axis=1), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(
+        launch_reduce(reduce, "reduce_sum", x, threads), x.sum(axis=1), rtol=1e-5, atol=1e-4
+    )
 
 
-@pytest.mark.parametrize("shape,threads", [((1, 1), 32), ((3, 1000), 256), ((37, 33), 64), ((5, 257), 128),
-                                           ((2, 5), 256)])
+@pytest.mark.parametrize(
+    "shape,threads",
+    [((1, 1), 32), ((3, 1000), 256), ((37, 33), 64), ((5, 257), 128), ((2, 5), 256)],
+)
 def test_reduce_max_over_the_last_axis(reduce, shape, threads):
     x = rand(shape, seed=shape[1]) - 5.0  # all negative: a maximum that starts from 0 is wrong
     np.testing.assert_array_equal(launch_reduce(reduce, "reduce_max", x, threads), x.max(axis=1))
@@ -196,13 +253,20 @@ def test_reduce_max_over_the_last_axis(reduce, shape, threads):
 def test_block_prefix_sum_scans_each_block(reduce, n, threads):
     a = rand(n, seed=n)
     out = np.full(n, np.nan, dtype=np.float32)
-    reduce.get_function("block_prefix_sum")(cuda.In(a), cuda.Out(out), np.int32(n), block=(threads, 1, 1),
-                                            grid=blocks(n, threads), shared=threads * 4)
-    expected = np.concatenate([np.cumsum(a[s:s + threads]) for s in range(0, n, threads)])
+    reduce.get_function("block_prefix_sum")(
+        cuda.In(a),
+        cuda.Out(out),
+        np.int32(n),
+        block=(threads, 1, 1),
+        grid=blocks(n, threads),
+        shared=threads * 4,
+    )
+    expected = np.concatenate([np.cumsum(a[s : s + threads]) for s in range(0, n, threads)])
     np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
 
 
 # ---- matrix multiplication ----------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def matmul():
@@ -212,8 +276,16 @@ def matmul():
 def launch_matmul(mod, name, a, b):
     (M, N), P = a.shape, b.shape[1]
     out = np.full((M, P), np.nan, dtype=np.float32)
-    mod.get_function(name)(cuda.In(a), cuda.In(b), cuda.Out(out), np.int32(M), np.int32(N), np.int32(P),
-                           block=(16, 16, 1), grid=((P + 15) // 16, (M + 15) // 16))
+    mod.get_function(name)(
+        cuda.In(a),
+        cuda.In(b),
+        cuda.Out(out),
+        np.int32(M),
+        np.int32(N),
+        np.int32(P),
+        block=(16, 16, 1),
+        grid=((P + 15) // 16, (M + 15) // 16),
+    )
     return out
 
 
@@ -224,7 +296,8 @@ def test_matmul_kernel_matches_numpy(matmul, name, M, N, P):
     np.testing.assert_allclose(launch_matmul(matmul, name, a, b), a @ b, rtol=1e-4, atol=1e-4)
 
 
-# ---- the lecture shows its own kernels, never the graded ones --------------------------------------
+# ---- the lecture shows its own kernels, never the graded ones ------------------------------
+
 
 def solution_regions():
     for path in sorted(KERNELS.glob("*.cu")):
@@ -252,4 +325,6 @@ def test_no_graded_kernel_body_appears_in_the_lecture():
         # nor any line of one that the release's leak scan would call a leak (12 characters or more)
         shown = set(lecture_lines)
         for line in lines:
-            assert len(line) < 12 or line not in shown, f"{name}: the lecture shows the graded line {line!r}"
+            assert len(line) < 12 or line not in shown, (
+                f"{name}: the lecture shows the graded line {line!r}"
+            )

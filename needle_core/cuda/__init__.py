@@ -7,7 +7,8 @@ Host code, notebooks and tests use only this module::
     from needle_core import cuda
     mod = cuda.load_kernels("elementwise")            # cuda_kernels/elementwise.cu
     add = mod.get_function("ewise_add")
-    add(cuda.In(a), cuda.In(b), cuda.Out(out), np.int32(n), block=(256, 1, 1), grid=((n + 255) // 256, 1))
+    add(cuda.In(a), cuda.In(b), cuda.Out(out), np.int32(n),
+        block=(256, 1, 1), grid=((n + 255) // 256, 1))
 
 Device memory: ``buf = cuda.mem_alloc(nbytes)``, ``cuda.memcpy_htod(buf, array)``,
 ``cuda.memcpy_dtoh(array, buf)``; ``buf.ptr()`` is its address, and ``cuda.offset(buf, nbytes)``
@@ -42,7 +43,9 @@ KERNEL_DIR = Path(__file__).resolve().parent.parent.parent / "cuda_kernels"
 class _Wrapped:
     def __init__(self, array):
         if not isinstance(array, np.ndarray):
-            raise TypeError(f"{type(self).__name__} wraps a numpy array, got {type(array).__name__}")
+            raise TypeError(
+                f"{type(self).__name__} wraps a numpy array, got {type(array).__name__}"
+            )
         self.array = array
 
 
@@ -63,13 +66,15 @@ def _pycuda_available() -> bool:
     try:
         import pycuda.autoinit  # noqa: F401
         import pycuda.driver as drv
+
         return drv.Device.count() > 0
     except Exception:
         return False
 
 
 def backend() -> str:
-    """ "pycuda" when pycuda works and sees a GPU, else "cpu"; NEEDLE_CUDA_BACKEND=cpu|pycuda decides."""
+    """ "pycuda" when pycuda works and sees a GPU, else "cpu";
+    NEEDLE_CUDA_BACKEND=cpu|pycuda decides instead."""
     forced = os.environ.get("NEEDLE_CUDA_BACKEND", "").strip().lower()
     if forced in ("cpu", "pycuda"):
         return forced
@@ -81,8 +86,10 @@ def backend() -> str:
 def _impl():
     if backend() == "pycuda":
         from . import gpu
+
         return gpu
     from . import cpu
+
     return cpu
 
 
@@ -102,7 +109,8 @@ def memcpy_htod(dest, array: np.ndarray):
 
 
 def memcpy_dtoh(array: np.ndarray, src):
-    """Copy device memory (a buffer, or ``offset(buffer, nbytes)``) into a contiguous numpy array."""
+    """Copy device memory (a buffer, or ``offset(buffer, nbytes)``) into a contiguous
+    numpy array."""
     return _impl().memcpy_dtoh(array, src)
 
 
@@ -114,8 +122,12 @@ def offset(buffer, nbytes: int):
 
 @functools.cache
 def _load(path: str, mtime_ns: int, options: tuple, which: str):
-    return SourceModule(Path(path).read_text(), list(options) or None, filename=_display_name(path),
-                        include_dirs=[str(Path(path).parent)])
+    return SourceModule(
+        Path(path).read_text(),
+        list(options) or None,
+        filename=_display_name(path),
+        include_dirs=[str(Path(path).parent)],
+    )
 
 
 def _display_name(path: str) -> str:

@@ -43,7 +43,8 @@ ORDER_CHECK_THREADS = 16384  # launches up to this size are also run in a second
 
 
 def cache_dir() -> Path:
-    """Where compiled kernels are kept between runs: $NEEDLE_CUDA_CACHE, or ~/.cache/needle-kit/cuda."""
+    """Where compiled kernels are kept between runs: $NEEDLE_CUDA_CACHE, or
+    ~/.cache/needle-kit/cuda."""
     d = Path(os.environ.get("NEEDLE_CUDA_CACHE") or Path.home() / ".cache" / "needle-kit" / "cuda")
     d.mkdir(parents=True, exist_ok=True)
     return d
@@ -58,7 +59,10 @@ def compiler_id() -> str:
     if _compiler_id is None:
         path = shutil.which(CXX)
         if path is None:
-            raise CudaError(f"the CPU runner needs a C++ compiler ({CXX}); install g++ (Debian: apt-get install g++)")
+            raise CudaError(
+                f"the CPU runner needs a C++ compiler ({CXX}); install g++ (Debian: apt-get "
+                "install g++)"
+            )
         version = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
         _compiler_id = f"{os.path.realpath(path)}\n{version}"
     return _compiler_id
@@ -75,12 +79,18 @@ def _key(*parts) -> str:
 def _build(target: Path, cmd_for, filename: str, kind: str = "shared library"):
     """Compile into a temporary name next to `target`, then rename: concurrent processes
     building the same thing each write their own file, and the rename is atomic."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.stem + ".", suffix=".tmp" + target.suffix)
+    fd, tmp = tempfile.mkstemp(
+        dir=target.parent, prefix=target.stem + ".", suffix=".tmp" + target.suffix
+    )
     os.close(fd)
     try:
-        proc = subprocess.run(cmd_for(tmp), capture_output=True, text=True, env=dict(os.environ, LC_ALL="C"))
+        proc = subprocess.run(
+            cmd_for(tmp), capture_output=True, text=True, env=dict(os.environ, LC_ALL="C")
+        )
         if proc.returncode != 0:
-            raise CudaCompileError(filename, src.parse_messages(proc.stderr, filename), CXX, proc.stderr)
+            raise CudaCompileError(
+                filename, src.parse_messages(proc.stderr, filename), CXX, proc.stderr
+            )
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -89,11 +99,20 @@ def _build(target: Path, cmd_for, filename: str, kind: str = "shared library"):
 
 # ---- the runtime library ---------------------------------------------------------------------
 
+
 class _LaunchError(ctypes.Structure):
-    _fields_ = [("kind", ctypes.c_int), ("signal", ctypes.c_int), ("write", ctypes.c_int),
-                ("address", ctypes.c_size_t), ("pc", ctypes.c_size_t), ("module_base", ctypes.c_size_t),
-                ("module_path", ctypes.c_char * 1024), ("block", ctypes.c_uint * 3),
-                ("thread", ctypes.c_uint * 3), ("message", ctypes.c_char * 4096)]
+    _fields_ = [
+        ("kind", ctypes.c_int),
+        ("signal", ctypes.c_int),
+        ("write", ctypes.c_int),
+        ("address", ctypes.c_size_t),
+        ("pc", ctypes.c_size_t),
+        ("module_base", ctypes.c_size_t),
+        ("module_path", ctypes.c_char * 1024),
+        ("block", ctypes.c_uint * 3),
+        ("thread", ctypes.c_uint * 3),
+        ("message", ctypes.c_char * 4096),
+    ]
 
 
 _runtime = None
@@ -113,29 +132,54 @@ def runtime():
             key = _key(RUNTIME_SOURCE.read_bytes(), KIT_HEADER.read_bytes(), flags, compiler_id())
             path = cache_dir() / f"needle-rt-{key}.so"
             if not path.exists():
-                _build(path, lambda out: [CXX, *flags, "-shared", f"-Wl,-soname,{path.name}",
-                                          "-I", str(KIT_HEADER.parent), str(RUNTIME_SOURCE), "-o", out],
-                       str(RUNTIME_SOURCE))
+                _build(
+                    path,
+                    lambda out: [
+                        CXX,
+                        *flags,
+                        "-shared",
+                        f"-Wl,-soname,{path.name}",
+                        "-I",
+                        str(KIT_HEADER.parent),
+                        str(RUNTIME_SOURCE),
+                        "-o",
+                        out,
+                    ],
+                    str(RUNTIME_SOURCE),
+                )
             lib = ctypes.CDLL(str(path), mode=ctypes.RTLD_GLOBAL)
             lib.needle_rt_launch.restype = ctypes.c_int
-            lib.needle_rt_launch.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
-                                             ctypes.POINTER(ctypes.c_uint), ctypes.POINTER(ctypes.c_uint),
-                                             ctypes.c_size_t, ctypes.c_int, ctypes.POINTER(_LaunchError)]
+            lib.needle_rt_launch.argtypes = [
+                ctypes.c_void_p,
+                ctypes.c_void_p,
+                ctypes.c_void_p,
+                ctypes.POINTER(ctypes.c_uint),
+                ctypes.POINTER(ctypes.c_uint),
+                ctypes.c_size_t,
+                ctypes.c_int,
+                ctypes.POINTER(_LaunchError),
+            ]
             lib.needle_rt_alloc.restype = ctypes.c_void_p
-            lib.needle_rt_alloc.argtypes = [ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t),
-                                            ctypes.POINTER(ctypes.c_void_p)]
+            lib.needle_rt_alloc.argtypes = [
+                ctypes.c_size_t,
+                ctypes.POINTER(ctypes.c_size_t),
+                ctypes.POINTER(ctypes.c_void_p),
+            ]
             lib.needle_rt_free.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
             lib.needle_rt_error_size.restype = ctypes.c_size_t
             lib.needle_rt_set_order.argtypes = [ctypes.c_int]
-            assert lib.needle_rt_error_size() == ctypes.sizeof(_LaunchError), "runtime and Python disagree"
+            assert lib.needle_rt_error_size() == ctypes.sizeof(_LaunchError), (
+                "runtime and Python disagree"
+            )
             _runtime = (lib, path)
         return _runtime[0]
 
 
 # ---- memory --------------------------------------------------------------------------------
 
+
 class DeviceBuffer:
-    """"Device" memory of the CPU runner: host memory that ends where a guard page begins,
+    """ "Device" memory of the CPU runner: host memory that ends where a guard page begins,
     so a kernel that runs off its end faults at once. ``ptr()`` is its address."""
 
     def __init__(self, nbytes: int):
@@ -144,7 +188,9 @@ class DeviceBuffer:
         map_start, map_bytes = _pool_take(max(self.nbytes, 1))
         if map_start is None:
             size, start = ctypes.c_size_t(), ctypes.c_void_p()
-            if not lib.needle_rt_alloc(max(self.nbytes, 1), ctypes.byref(size), ctypes.byref(start)):
+            if not lib.needle_rt_alloc(
+                max(self.nbytes, 1), ctypes.byref(size), ctypes.byref(start)
+            ):
                 raise MemoryError(f"cannot allocate {nbytes} bytes")
             map_start, map_bytes = start.value, size.value
         # The data ends where the guard page begins (the last page of the mapping).
@@ -227,8 +273,10 @@ def memcpy_htod(dest, src_array: np.ndarray):
     buf, off = (dest.buffer, dest.offset) if isinstance(dest, BufferView) else (dest, 0)
     data = _as_bytes(src_array)
     if off + data.size > buf.nbytes:
-        raise ValueError(f"copying {data.size} bytes at offset {off} into a buffer of {buf.nbytes} bytes")
-    buf.as_numpy()[off:off + data.size] = data
+        raise ValueError(
+            f"copying {data.size} bytes at offset {off} into a buffer of {buf.nbytes} bytes"
+        )
+    buf.as_numpy()[off : off + data.size] = data
 
 
 def memcpy_dtoh(dest_array: np.ndarray, src_buf):
@@ -238,7 +286,7 @@ def memcpy_dtoh(dest_array: np.ndarray, src_buf):
     n = dest_array.nbytes
     if off + n > buf.nbytes:
         raise ValueError(f"copying {n} bytes at offset {off} out of a buffer of {buf.nbytes} bytes")
-    dest_array.reshape(-1).view(np.uint8)[:] = buf.as_numpy()[off:off + n]
+    dest_array.reshape(-1).view(np.uint8)[:] = buf.as_numpy()[off : off + n]
 
 
 # ---- modules and functions -------------------------------------------------------------------
@@ -258,14 +306,17 @@ constexpr char code() {
         return std::is_const<typename std::remove_pointer<P>::type>::value ? 'c' : 'p';
     else if constexpr (std::is_same<P, float>::value) return 'f';
     else if constexpr (std::is_same<P, double>::value) return 'd';
-    else if constexpr (std::is_integral<P>::value && sizeof(P) == 4) return std::is_signed<P>::value ? 'i' : 'I';
-    else if constexpr (std::is_integral<P>::value && sizeof(P) == 8) return std::is_signed<P>::value ? 'l' : 'L';
+    else if constexpr (std::is_integral<P>::value && sizeof(P) == 4)
+        return std::is_signed<P>::value ? 'i' : 'I';
+    else if constexpr (std::is_integral<P>::value && sizeof(P) == 8)
+        return std::is_signed<P>::value ? 'l' : 'L';
     else return '?';
 }
 template <class P>
 constexpr int pointee_size() {
-    if constexpr (std::is_pointer<P>::value && !std::is_void<typename std::remove_pointer<P>::type>::value)
-        return sizeof(typename std::remove_pointer<P>::type);
+    using T = typename std::remove_pointer<P>::type;
+    if constexpr (std::is_pointer<P>::value && !std::is_void<T>::value)
+        return sizeof(T);
     else return 1;
 }
 template <class... P>
@@ -296,8 +347,13 @@ def generated_source(source: str, filename: str) -> tuple[str, list]:
     kernels = src.find_kernels(source)
     body = src.rewrite_shared(source, filename)
     quoted = filename.replace("\\", "\\\\").replace('"', '\\"')
-    parts = [f'#line 1 "{quoted}"\n', body, "\n", f'#line 1 "{quoted} (launchers generated by needle_core.cuda)"\n',
-             _LAUNCHERS]
+    parts = [
+        f'#line 1 "{quoted}"\n',
+        body,
+        "\n",
+        f'#line 1 "{quoted} (launchers generated by needle_core.cuda)"\n',
+        _LAUNCHERS,
+    ]
     parts += [_LAUNCHER.format(name=k.name) for k in kernels]
     return "".join(parts), kernels
 
@@ -308,8 +364,9 @@ def compile_module(source: str, filename: str, options=None, include_dirs=()) ->
     rt_path = _runtime[1]
     text, _ = generated_source(source, filename)
     flags = FLAGS + stack_flags() + list(options or [])
-    include = [str(d) for d in include_dirs] or [str(Path(filename).resolve().parent) if os.path.exists(filename)
-                                                 else os.getcwd()]
+    include = [str(d) for d in include_dirs] or [
+        str(Path(filename).resolve().parent) if os.path.exists(filename) else os.getcwd()
+    ]
     key = _key(text, KIT_HEADER.read_bytes(), flags, compiler_id(), rt_path.name, *include)
     path = cache_dir() / f"needle-k-{key}.so"
     if not path.exists():
@@ -317,10 +374,27 @@ def compile_module(source: str, filename: str, options=None, include_dirs=()) ->
         with os.fdopen(fd, "w") as f:
             f.write(text)
         try:
-            _build(path, lambda out: [CXX, *flags, "-shared", "-include", str(KIT_HEADER),
-                                      *[f"-I{d}" for d in include],
-                                      "-x", "c++", cpp, "-o", out, "-x", "none", str(rt_path),
-                                      f"-Wl,-rpath,{rt_path.parent}"], filename)
+            _build(
+                path,
+                lambda out: [
+                    CXX,
+                    *flags,
+                    "-shared",
+                    "-include",
+                    str(KIT_HEADER),
+                    *[f"-I{d}" for d in include],
+                    "-x",
+                    "c++",
+                    cpp,
+                    "-o",
+                    out,
+                    "-x",
+                    "none",
+                    str(rt_path),
+                    f"-Wl,-rpath,{rt_path.parent}",
+                ],
+                filename,
+            )
         finally:
             os.unlink(cpp)
     return path
@@ -332,15 +406,27 @@ class SourceModule:
     `filename` names the file the source came from, so compile errors and launch errors point
     at it (``file:line``). ``get_function(name)`` returns a launchable kernel."""
 
-    def __init__(self, source: str, options=None, *, filename: str | None = None, include_dirs=(), sanitize=None):
+    def __init__(
+        self,
+        source: str,
+        options=None,
+        *,
+        filename: str | None = None,
+        include_dirs=(),
+        sanitize=None,
+    ):
         from . import sanitize as sanitizers
+
         self.source = source
         self.filename = filename or "<kernel source>"
         self.sanitize = sanitize if sanitize is not None else sanitizers.mode_from_env()
         if self.sanitize not in (None, *sanitizers.MODES):
             raise ValueError(f"sanitize must be None, 'address' or 'thread', not {self.sanitize!r}")
         self.include_dirs = [str(d) for d in include_dirs] or [
-            str(Path(self.filename).resolve().parent) if os.path.exists(self.filename) else os.getcwd()]
+            str(Path(self.filename).resolve().parent)
+            if os.path.exists(self.filename)
+            else os.getcwd()
+        ]
         self.path = compile_module(source, self.filename, options, self.include_dirs)
         self.lib = ctypes.CDLL(str(self.path))
         self.kernels = {k.name: k for k in src.find_kernels(source)}
@@ -350,15 +436,30 @@ class SourceModule:
         if name not in self._functions:
             if name not in self.kernels:
                 known = ", ".join(self.kernels) or "none"
-                raise CudaError(f"{self.filename} has no __global__ function '{name}' (it has: {known})")
+                raise CudaError(
+                    f"{self.filename} has no __global__ function '{name}' (it has: {known})"
+                )
             self._functions[name] = Function(self, self.kernels[name])
         return self._functions[name]
 
 
 # numpy scalar type each parameter code accepts, like pycuda (which packs the scalar as given)
-_SCALARS = {"i": (np.int32, ctypes.c_int32), "I": (np.uint32, ctypes.c_uint32), "l": (np.int64, ctypes.c_int64),
-            "L": (np.uint64, ctypes.c_uint64), "f": (np.float32, ctypes.c_float), "d": (np.float64, ctypes.c_double)}
-_CTYPE_NAMES = {"i": "int", "I": "unsigned int", "l": "long long", "L": "unsigned long long", "f": "float", "d": "double"}
+_SCALARS = {
+    "i": (np.int32, ctypes.c_int32),
+    "I": (np.uint32, ctypes.c_uint32),
+    "l": (np.int64, ctypes.c_int64),
+    "L": (np.uint64, ctypes.c_uint64),
+    "f": (np.float32, ctypes.c_float),
+    "d": (np.float64, ctypes.c_double),
+}
+_CTYPE_NAMES = {
+    "i": "int",
+    "I": "unsigned int",
+    "l": "long long",
+    "L": "unsigned long long",
+    "f": "float",
+    "d": "double",
+}
 
 
 class _Arg:
@@ -366,7 +467,12 @@ class _Arg:
 
     def __init__(self, name, index, address, nbytes, itemsize, writable, copy_back=None, keep=None):
         self.name, self.index, self.address, self.nbytes = name, index, address, nbytes
-        self.itemsize, self.writable, self.copy_back, self.keep = itemsize, writable, copy_back, keep
+        self.itemsize, self.writable, self.copy_back, self.keep = (
+            itemsize,
+            writable,
+            copy_back,
+            keep,
+        )
 
     def view(self) -> memoryview:
         """The argument's bytes (from its pointer to the end of its buffer), in place."""
@@ -374,7 +480,8 @@ class _Arg:
 
 
 class Function:
-    """A kernel of a SourceModule, called like pycuda's: ``f(*args, block=(x, y, z), grid=(x, y), shared=0)``."""
+    """A kernel of a SourceModule, called like pycuda's:
+    ``f(*args, block=(x, y, z), grid=(x, y), shared=0)``."""
 
     def __init__(self, module: SourceModule, kernel: src.Kernel):
         lib = module.lib
@@ -385,22 +492,33 @@ class Function:
         sizes = getattr(lib, f"needle_pointee_sizes_{kernel.name}")
         sizes.restype = ctypes.POINTER(ctypes.c_int)
         self.pointee_sizes = [sizes()[i] for i in range(len(self.signature))]
-        self._thunk = ctypes.cast(getattr(lib, f"needle_thunk_{kernel.name}"), ctypes.c_void_p).value
+        self._thunk = ctypes.cast(
+            getattr(lib, f"needle_thunk_{kernel.name}"), ctypes.c_void_p
+        ).value
         self._info = ctypes.addressof(ctypes.c_char.in_dll(lib, f"needle_kernel_{kernel.name}"))
         if "?" in self.signature:
             bad = self.params[self.signature.index("?")]
-            raise CudaError(f"{module.filename}: kernel {self.name}: parameter '{bad}' has a type the CPU runner "
-                            "cannot pass (use pointers, int, unsigned, long long, float or double)")
+            raise CudaError(
+                f"{module.filename}: kernel {self.name}: parameter '{bad}' has a type the CPU "
+                "runner "
+                "cannot pass (use pointers, int, unsigned, long long, float or double)"
+            )
 
-    def __call__(self, *args, block=(1, 1, 1), grid=(1, 1), shared=0, stream=None, time_kernel=False):
+    def __call__(
+        self, *args, block=(1, 1, 1), grid=(1, 1), shared=0, stream=None, time_kernel=False
+    ):
         from . import In, InOut, Out
+
         block = tuple(int(b) for b in block) + (1,) * (3 - len(block))
         grid = tuple(int(g) for g in grid) + (1,) * (3 - len(grid))
         if len(args) != len(self.signature):
-            raise KernelLaunchError(f"{self.name} takes {len(self.signature)} arguments "
-                                    f"({', '.join(self.params)}), got {len(args)}")
+            raise KernelLaunchError(
+                f"{self.name} takes {len(self.signature)} arguments "
+                f"({', '.join(self.params)}), got {len(args)}"
+            )
         if self.module.sanitize:
             from . import sanitize
+
             return sanitize.launch(self, args, block, grid, int(shared), self.module.sanitize)
         values, pointers = [], []
         for i, (a, code) in enumerate(zip(args, self.signature)):
@@ -414,8 +532,11 @@ class Function:
                 if type(a) is not want:
                     got = type(a).__name__
                     raise KernelLaunchError(
-                        f"{self.name}: parameter '{pname}' is {_CTYPE_NAMES[code]}: pass np.{want.__name__}(...), "
-                        f"not {got} (pycuda packs arguments by their numpy type, so the type must match)")
+                        f"{self.name}: parameter '{pname}' is {_CTYPE_NAMES[code]}: pass "
+                        f"np.{want.__name__}(...), "
+                        f"not {got} (pycuda packs arguments by their numpy type, so the type must "
+                        "match)"
+                    )
                 values.append(ctype(a.item()))
         argv = (ctypes.c_void_p * max(1, len(values)))(*[ctypes.addressof(v) for v in values])
         lib = runtime()
@@ -437,8 +558,16 @@ class Function:
         err = _LaunchError()
         lib.needle_rt_set_order(order)
         try:
-            kind = lib.needle_rt_launch(self._thunk, argv, self._info, grid_c, block_c, int(shared), workers(),
-                                        ctypes.byref(err))
+            kind = lib.needle_rt_launch(
+                self._thunk,
+                argv,
+                self._info,
+                grid_c,
+                block_c,
+                int(shared),
+                workers(),
+                ctypes.byref(err),
+            )
         finally:
             lib.needle_rt_set_order(0)
         if kind:
@@ -482,16 +611,25 @@ class Function:
                 if same.all():
                     continue
                 i = int(np.flatnonzero(~same)[0])
-                detail = f" (first at index {i}: {a[i]!r} in zigzag order, {b[i]!r} in reverse order)"
+                detail = (
+                    f" (first at index {i}: {a[i]!r} in zigzag order, {b[i]!r} in reverse order)"
+                )
             else:
                 detail = ""
-            for q, data in zip(check, first):  # leave the zigzag run's results, as without the check
+            for q, data in zip(
+                check, first
+            ):  # leave the zigzag run's results, as without the check
                 q.view()[:] = data
             raise OrderDependenceError(
-                f"{self.module.filename}: kernel {self.name} writes different values into '{p.name}' when the "
-                f"threads of a block run in another order between barriers{detail}: threads read shared memory "
-                "that other threads write with no __syncthreads() between, so a __syncthreads() is probably "
-                "missing. (The CPU runner checks launches that use shared memory by running them in two orders.)")
+                f"{self.module.filename}: kernel {self.name} writes different values into "
+                f"'{p.name}' when the "
+                f"threads of a block run in another order between barriers{detail}: threads read "
+                "shared memory "
+                "that other threads write with no __syncthreads() between, so a __syncthreads() is "
+                "probably "
+                "missing. (The CPU runner checks launches that use shared memory by running them "
+                "in two orders.)"
+            )
 
     def _pointer(self, a, pname, index, writable, wrappers):
         In, Out, InOut = wrappers
@@ -504,9 +642,14 @@ class Function:
             copy_back = None
             if not isinstance(a, In):
                 if not writable:
-                    raise KernelLaunchError(f"{self.name}: parameter '{pname}' is a const pointer; "
-                                            f"pass it as cuda.In(...), not {type(a).__name__}")
-                copy_back = lambda: memcpy_dtoh(_contiguous_target(array), buf)
+                    raise KernelLaunchError(
+                        f"{self.name}: parameter '{pname}' is a const pointer; "
+                        f"pass it as cuda.In(...), not {type(a).__name__}"
+                    )
+
+                def copy_back():
+                    memcpy_dtoh(_contiguous_target(array), buf)
+
             return _Arg(pname, index, buf.ptr(), array.nbytes, size, writable, copy_back, keep=buf)
         if isinstance(a, DeviceBuffer):
             return _Arg(pname, index, a.ptr(), a.nbytes, size, writable, keep=a)
@@ -515,20 +658,30 @@ class Function:
         if isinstance(a, (np.intp, np.uintp, int)) and not isinstance(a, bool):
             return _Arg(pname, index, int(a), None, size, writable)
         if isinstance(a, np.ndarray):
-            raise KernelLaunchError(f"{self.name}: parameter '{pname}' is a pointer: wrap the numpy array as "
-                                    "cuda.In(a), cuda.Out(a) or cuda.InOut(a), or pass a buffer from cuda.mem_alloc")
-        raise KernelLaunchError(f"{self.name}: parameter '{pname}' is a pointer; got {type(a).__name__}")
+            raise KernelLaunchError(
+                f"{self.name}: parameter '{pname}' is a pointer: wrap the numpy array as "
+                "cuda.In(a), cuda.Out(a) or cuda.InOut(a), or pass a buffer from cuda.mem_alloc"
+            )
+        raise KernelLaunchError(
+            f"{self.name}: parameter '{pname}' is a pointer; got {type(a).__name__}"
+        )
 
     def _launch_error(self, err, pointers) -> CudaError:
-        where = (f"block ({err.block[0]}, {err.block[1]}, {err.block[2]}), "
-                 f"thread ({err.thread[0]}, {err.thread[1]}, {err.thread[2]})")
+        where = (
+            f"block ({err.block[0]}, {err.block[1]}, {err.block[2]}), "
+            f"thread ({err.thread[0]}, {err.thread[1]}, {err.thread[2]})"
+        )
         message = err.message.decode(errors="replace")
         if err.kind == 2:
             return BarrierDivergenceError(
-                f"{self.module.filename}: kernel {self.name}, block ({err.block[0]}, {err.block[1]}, {err.block[2]}): "
-                f"barrier divergence: {message}. Every thread of a block must reach the same __syncthreads(); "
-                "a return, or a __syncthreads() inside an if, that only some threads take breaks this "
-                "(on a GPU: a hang or wrong results).")
+                f"{self.module.filename}: kernel {self.name}, block ({err.block[0]}, "
+                f"{err.block[1]}, {err.block[2]}): "
+                f"barrier divergence: {message}. Every thread of a block must reach the same "
+                "__syncthreads(); "
+                "a return, or a __syncthreads() inside an if, that only some threads take breaks "
+                "this "
+                "(on a GPU: a hang or wrong results)."
+            )
         if err.kind == 3:
             return KernelLaunchError(f"{self.name}: {message}")
         line = self._source_line(err)
@@ -545,16 +698,26 @@ class Function:
                 index = (err.address - lo) // max(p.itemsize, 1)
                 count = p.nbytes // max(p.itemsize, 1)
                 return OutOfBoundsError(
-                    f"{at}kernel {self.name}, {where}: out-of-bounds {kind} of argument '{p.name}' at index "
-                    f"{index} (it has {count} elements, indices 0 to {count - 1}). Check the bounds guard, "
-                    f"e.g. if (i < n), and the index arithmetic.")
-        signame = {11: "SIGSEGV", 7: "SIGBUS", 8: "SIGFPE", 4: "SIGILL", 6: "SIGABRT"}.get(err.signal, str(err.signal))
-        what = {8: "integer division by zero",
-                4: "illegal instruction: __trap() was called, or a function that returns a value reached "
-                   "its end without a return statement",
-                6: "abort() was called, or an assert() failed (its message is on standard error)"}.get(
-            err.signal, f"invalid memory {kind} at address {err.address:#x}, not inside any argument's buffer "
-                        "(an index far out of range, or an uninitialized pointer)")
+                    f"{at}kernel {self.name}, {where}: out-of-bounds {kind} of argument '{p.name}' "
+                    "at index "
+                    f"{index} (it has {count} elements, indices 0 to {count - 1}). Check the "
+                    "bounds guard, "
+                    f"e.g. if (i < n), and the index arithmetic."
+                )
+        signame = {11: "SIGSEGV", 7: "SIGBUS", 8: "SIGFPE", 4: "SIGILL", 6: "SIGABRT"}.get(
+            err.signal, str(err.signal)
+        )
+        what = {
+            8: "integer division by zero",
+            4: "illegal instruction: __trap() was called, or a function that returns a value "
+            "reached "
+            "its end without a return statement",
+            6: "abort() was called, or an assert() failed (its message is on standard error)",
+        }.get(
+            err.signal,
+            f"invalid memory {kind} at address {err.address:#x}, not inside any argument's buffer "
+            "(an index far out of range, or an uninitialized pointer)",
+        )
         return KernelLaunchError(f"{at}kernel {self.name}, {where}: {what} ({signame})")
 
     def _source_line(self, err) -> str | None:
@@ -562,12 +725,17 @@ class Function:
         if not err.pc or not err.module_base:
             return None
         if os.path.realpath(err.module_path.decode()) != os.path.realpath(self.module.path):
-            return None  # the fault is in a library the kernel called (abort, for one): no kernel line
+            return (
+                None  # the fault is in a library the kernel called (abort, for one): no kernel line
+            )
         addr2line = shutil.which("addr2line")
         if not addr2line:
             return None
-        out = subprocess.run([addr2line, "-i", "-e", err.module_path.decode(), hex(err.pc - err.module_base)],
-                             capture_output=True, text=True).stdout.split("\n")
+        out = subprocess.run(
+            [addr2line, "-i", "-e", err.module_path.decode(), hex(err.pc - err.module_base)],
+            capture_output=True,
+            text=True,
+        ).stdout.split("\n")
         name = self.module.filename
         for line in out:
             loc = line.split(" ")[0]
@@ -586,15 +754,22 @@ class Function:
         for p in pointers:
             if not p.writable or p.nbytes is None or p.itemsize != 4 or p.nbytes < 4:
                 continue
-            words = np.frombuffer((ctypes.c_char * (p.nbytes // 4 * 4)).from_address(p.address), dtype=np.uint32)
+            words = np.frombuffer(
+                (ctypes.c_char * (p.nbytes // 4 * 4)).from_address(p.address), dtype=np.uint32
+            )
             hits = np.flatnonzero((words & 0x7FFFFFFF) == POISON)
             if hits.size:
                 raise SharedMemoryPoisonError(
-                    f"{self.module.filename}: kernel {self.name} wrote {hits.size} value(s) into '{p.name}' "
-                    f"(the first at index {hits[0]}) computed from shared memory that no thread had written: "
-                    "a __syncthreads() is probably missing between writing shared memory and reading it, "
-                    "or shared memory was read before it was written. (The CPU runner fills shared memory "
-                    "with NaN at the start of every block, so such reads always show.)")
+                    f"{self.module.filename}: kernel {self.name} wrote {hits.size} value(s) into "
+                    f"'{p.name}' "
+                    f"(the first at index {hits[0]}) computed from shared memory that no thread "
+                    "had written: "
+                    "a __syncthreads() is probably missing between writing shared memory and "
+                    "reading it, "
+                    "or shared memory was read before it was written. (The CPU runner fills shared "
+                    "memory "
+                    "with NaN at the start of every block, so such reads always show.)"
+                )
 
 
 def _contiguous_target(array: np.ndarray) -> np.ndarray:
@@ -604,6 +779,7 @@ def _contiguous_target(array: np.ndarray) -> np.ndarray:
 
 
 def workers() -> int:
-    """Worker threads that share a launch's blocks: $NEEDLE_CUDA_WORKERS, or the CPU count (at most 8)."""
+    """Worker threads that share a launch's blocks: $NEEDLE_CUDA_WORKERS, or the CPU count
+    (at most 8)."""
     value = os.environ.get("NEEDLE_CUDA_WORKERS")
     return max(1, int(value)) if value else max(1, min(8, os.cpu_count() or 1))

@@ -16,7 +16,8 @@ from .errors import CudaCompileError, KernelLaunchError
 
 
 class DeviceBuffer:
-    """GPU memory from pycuda, with the CPU runner's interface (``ptr()``, ``view()``, ``nbytes``)."""
+    """GPU memory from pycuda, with the CPU runner's interface (``ptr()``, ``view()``,
+    ``nbytes``)."""
 
     def __init__(self, nbytes: int):
         self.nbytes = int(nbytes)
@@ -58,17 +59,30 @@ def memcpy_dtoh(array: np.ndarray, src_buf):
 
 
 class SourceModule:
-    def __init__(self, source: str, options=None, *, filename: str | None = None, include_dirs=(), sanitize=None):
+    def __init__(
+        self,
+        source: str,
+        options=None,
+        *,
+        filename: str | None = None,
+        include_dirs=(),
+        sanitize=None,
+    ):
         # (sanitize is a CPU-runner mode; on a GPU, compute-sanitizer is the tool)
         self.filename = filename or "<kernel source>"
         quoted = self.filename.replace("\\", "\\\\").replace('"', '\\"')
         try:
             # pycuda wraps the source in extern "C" { }; #line keeps nvcc's messages on our lines.
-            self.module = _PycudaSourceModule(f'#line 1 "{quoted}"\n{source}', options=options,
-                                              include_dirs=[str(d) for d in include_dirs])
+            self.module = _PycudaSourceModule(
+                f'#line 1 "{quoted}"\n{source}',
+                options=options,
+                include_dirs=[str(d) for d in include_dirs],
+            )
         except drv.CompileError as e:
             log = f"{getattr(e, 'stdout', '') or ''}\n{getattr(e, 'stderr', '') or ''}\n{e}"
-            raise CudaCompileError(self.filename, src.parse_messages(log, self.filename), "nvcc", log) from None
+            raise CudaCompileError(
+                self.filename, src.parse_messages(log, self.filename), "nvcc", log
+            ) from None
         self.kernels = {k.name: k for k in src.find_kernels(source)}
 
     def get_function(self, name: str):
@@ -81,8 +95,11 @@ class Function:
     def __init__(self, fn, name, kernel):
         self.fn, self.name, self.kernel = fn, name, kernel
 
-    def __call__(self, *args, block=(1, 1, 1), grid=(1, 1), shared=0, stream=None, time_kernel=False):
+    def __call__(
+        self, *args, block=(1, 1, 1), grid=(1, 1), shared=0, stream=None, time_kernel=False
+    ):
         from . import In, InOut, Out
+
         converted = []
         for a in args:
             if isinstance(a, In):
@@ -96,10 +113,18 @@ class Function:
             elif isinstance(a, (np.number, np.ndarray)) or hasattr(a, "gpudata"):
                 converted.append(a)
             elif isinstance(a, int) and not isinstance(a, bool):
-                raise KernelLaunchError(f"{self.name}: pass numbers as numpy scalars (np.int32, np.float32), not int")
+                raise KernelLaunchError(
+                    f"{self.name}: pass numbers as numpy scalars (np.int32, np.float32), not int"
+                )
             else:
                 converted.append(a)
         block = tuple(int(b) for b in block) + (1,) * (3 - len(block))
         grid = tuple(int(g) for g in grid)
-        return self.fn(*converted, block=block, grid=grid, shared=int(shared), stream=stream,
-                       time_kernel=time_kernel)
+        return self.fn(
+            *converted,
+            block=block,
+            grid=grid,
+            shared=int(shared),
+            stream=stream,
+            time_kernel=time_kernel,
+        )

@@ -33,10 +33,13 @@ def nvcc_path() -> str | None:
     return None
 
 
-def nvcc_check(path, archs=ARCHS, *, filename: str | None = None, source: str | None = None) -> list[str]:
+def nvcc_check(
+    path, archs=ARCHS, *, filename: str | None = None, source: str | None = None
+) -> list[str]:
     """Compile `path` (or `source`, reported as `filename`) to a cubin for each arch.
     Returns the archs checked; raises CudaCompileError with nvcc's errors, normalized."""
     from .cpu import cache_dir
+
     nvcc = nvcc_path()
     if nvcc is None:
         raise FileNotFoundError("nvcc is not installed (it comes with the CUDA toolkit)")
@@ -55,8 +58,21 @@ def nvcc_check(path, archs=ARCHS, *, filename: str | None = None, source: str | 
         cu.write_text(f'#line 1 "{quoted}"\n{text}')
 
         def compile_for(arch):
-            return subprocess.run([nvcc, f"-arch={arch}", "-cubin", "-I", include, str(cu),
-                                   "-o", str(Path(tmp) / f"{arch}.cubin")], capture_output=True, text=True)
+            return subprocess.run(
+                [
+                    nvcc,
+                    f"-arch={arch}",
+                    "-cubin",
+                    "-I",
+                    include,
+                    str(cu),
+                    "-o",
+                    str(Path(tmp) / f"{arch}.cubin"),
+                ],
+                capture_output=True,
+                text=True,
+            )
+
         with ThreadPoolExecutor(len(archs)) as pool:
             results = list(pool.map(compile_for, archs))
     for arch, proc in zip(archs, results):

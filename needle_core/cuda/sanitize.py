@@ -25,7 +25,10 @@ import numpy as np
 from . import cpu
 from .errors import BarrierDivergenceError, KernelLaunchError, SanitizerError
 
-MODES = {"address": ["-fsanitize=address", "-fno-omit-frame-pointer"], "thread": ["-fsanitize=thread"]}
+MODES = {
+    "address": ["-fsanitize=address", "-fno-omit-frame-pointer"],
+    "thread": ["-fsanitize=thread"],
+}
 DRIVER = Path(__file__).resolve().parent / "sanitize_main.cpp"
 STACK = 1024 * 1024  # sanitized frames are larger
 
@@ -42,33 +45,87 @@ def mode_from_env() -> str | None:
 def build(module, mode: str) -> Path:
     """The sanitized program for `module` (cached by content, like every compiled kernel)."""
     text, kernels = cpu.generated_source(module.source, module.filename)
-    table = ['extern "C" const struct { const char* n; void (*t)(void**); void* i; } needle_kernel_table[] = {']
-    table += [f'    {{"{k.name}", needle_thunk_{k.name}, &needle_kernel_{k.name}}},' for k in kernels]
+    table = [
+        'extern "C" const struct { const char* n; void (*t)(void**); void* i; } '
+        "needle_kernel_table[] = {"
+    ]
+    table += [
+        f'    {{"{k.name}", needle_thunk_{k.name}, &needle_kernel_{k.name}}},' for k in kernels
+    ]
     table += ["    {nullptr, nullptr, nullptr}};\n"]
     text += "\n".join(table)
-    flags = ["-std=c++17", "-O1", "-g", "-pthread", "-fno-math-errno", f"-DNEEDLE_STACK_BYTES={STACK}", *MODES[mode]]
-    key = cpu._key(text, cpu.KIT_HEADER.read_bytes(), cpu.RUNTIME_SOURCE.read_bytes(), DRIVER.read_bytes(), flags,
-                   cpu.compiler_id(), *module.include_dirs)
+    flags = [
+        "-std=c++17",
+        "-O1",
+        "-g",
+        "-pthread",
+        "-fno-math-errno",
+        f"-DNEEDLE_STACK_BYTES={STACK}",
+        *MODES[mode],
+    ]
+    key = cpu._key(
+        text,
+        cpu.KIT_HEADER.read_bytes(),
+        cpu.RUNTIME_SOURCE.read_bytes(),
+        DRIVER.read_bytes(),
+        flags,
+        cpu.compiler_id(),
+        *module.include_dirs,
+    )
     path = cpu.cache_dir() / f"needle-{mode}-{key}.exe"
     runtime = [str(cpu.RUNTIME_SOURCE)]
     if mode == "thread":
         # The runtime's own bookkeeping is not instrumented: only the kernel's accesses are watched.
         rt_flags = [f for f in flags if not f.startswith("-fsanitize")] + ["-DNEEDLE_TSAN_HOOKS"]
-        rt_key = cpu._key(cpu.RUNTIME_SOURCE.read_bytes(), cpu.KIT_HEADER.read_bytes(), rt_flags, cpu.compiler_id())
+        rt_key = cpu._key(
+            cpu.RUNTIME_SOURCE.read_bytes(),
+            cpu.KIT_HEADER.read_bytes(),
+            rt_flags,
+            cpu.compiler_id(),
+        )
         rt_obj = cpu.cache_dir() / f"needle-rt-tsan-{rt_key}.o"
         if not rt_obj.exists():
-            cpu._build(rt_obj, lambda out: [cpu.CXX, *rt_flags, "-c", "-I", str(cpu.KIT_HEADER.parent),
-                                            str(cpu.RUNTIME_SOURCE), "-o", out], str(cpu.RUNTIME_SOURCE))
+            cpu._build(
+                rt_obj,
+                lambda out: [
+                    cpu.CXX,
+                    *rt_flags,
+                    "-c",
+                    "-I",
+                    str(cpu.KIT_HEADER.parent),
+                    str(cpu.RUNTIME_SOURCE),
+                    "-o",
+                    out,
+                ],
+                str(cpu.RUNTIME_SOURCE),
+            )
         runtime = ["-x", "none", str(rt_obj)]
     if not path.exists():
         fd, gen = tempfile.mkstemp(dir=path.parent, prefix=f"needle-{mode}-{key}.", suffix=".cpp")
         with os.fdopen(fd, "w") as f:
             f.write(text)
         try:
-            cpu._build(path, lambda out: [cpu.CXX, *flags, "-include", str(cpu.KIT_HEADER),
-                                          *[f"-I{d}" for d in module.include_dirs], "-I", str(cpu.KIT_HEADER.parent),
-                                          "-x", "c++", gen, str(DRIVER), *runtime, "-o", out, "-ldl"],
-                       module.filename)
+            cpu._build(
+                path,
+                lambda out: [
+                    cpu.CXX,
+                    *flags,
+                    "-include",
+                    str(cpu.KIT_HEADER),
+                    *[f"-I{d}" for d in module.include_dirs],
+                    "-I",
+                    str(cpu.KIT_HEADER.parent),
+                    "-x",
+                    "c++",
+                    gen,
+                    str(DRIVER),
+                    *runtime,
+                    "-o",
+                    out,
+                    "-ldl",
+                ],
+                module.filename,
+            )
         finally:
             os.unlink(gen)
     return path
@@ -77,8 +134,9 @@ def build(module, mode: str) -> Path:
 def launch(fn, args, block, grid, shared, mode: str):
     """Run fn(*args) once under the sanitizer; copies results back like a normal launch."""
     from . import In, InOut, Out
+
     exe = build(fn.module, mode)
-    buffers, refs, packed_args = [], {}, []   # buffers: (bytes, copy-back target or None)
+    buffers, refs, packed_args = [], {}, []  # buffers: (bytes, copy-back target or None)
 
     def buffer_index(key, data, back):
         if key not in refs:
@@ -89,19 +147,29 @@ def launch(fn, args, block, grid, shared, mode: str):
     for i, (a, code) in enumerate(zip(args, fn.signature)):
         if code in "cp":
             if isinstance(a, (In, Out, InOut)):
-                data = np.zeros(a.array.nbytes, np.uint8) if isinstance(a, Out) else cpu._as_bytes(a.array)
+                data = (
+                    np.zeros(a.array.nbytes, np.uint8)
+                    if isinstance(a, Out)
+                    else cpu._as_bytes(a.array)
+                )
                 back = None if isinstance(a, In) else ("array", a.array)
                 packed_args.append((buffer_index(id(a), data.tobytes(), back), 0))
             elif isinstance(a, (cpu.DeviceBuffer, cpu.BufferView)):
                 buf, off = (a.buffer, a.offset) if isinstance(a, cpu.BufferView) else (a, 0)
-                packed_args.append((buffer_index(id(buf), buf.as_numpy().tobytes(), ("buffer", buf)), off))
+                packed_args.append(
+                    (buffer_index(id(buf), buf.as_numpy().tobytes(), ("buffer", buf)), off)
+                )
             else:
-                raise KernelLaunchError(f"{fn.name}: in sanitizer mode pass arrays as In/Out/InOut or mem_alloc "
-                                        f"buffers (parameter '{fn.params[i]}' got {type(a).__name__})")
+                raise KernelLaunchError(
+                    f"{fn.name}: in sanitizer mode pass arrays as In/Out/InOut or mem_alloc "
+                    f"buffers (parameter '{fn.params[i]}' got {type(a).__name__})"
+                )
         else:
             want, _ = cpu._SCALARS[code]
             if type(a) is not want:
-                raise KernelLaunchError(f"{fn.name}: parameter '{fn.params[i]}' needs np.{want.__name__}(...)")
+                raise KernelLaunchError(
+                    f"{fn.name}: parameter '{fn.params[i]}' needs np.{want.__name__}(...)"
+                )
             packed_args.append(np.array(a, dtype=want).tobytes().ljust(8, b"\0"))
     with tempfile.TemporaryDirectory() as tmp:
         launch_file, result_file = Path(tmp) / "launch", Path(tmp) / "result"
@@ -113,18 +181,27 @@ def launch(fn, args, block, grid, shared, mode: str):
             for data, _ in buffers:
                 f.write(struct.pack("<Q", len(data)) + data)
             f.write(struct.pack("<I", len(packed_args)))
-            f.writelines(b"s" + p if isinstance(p, bytes) else b"p" + struct.pack("<IQ", *p) for p in packed_args)
-        env = dict(os.environ,
-                   ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:detect_stack_use_after_return=0:abort_on_error=0",
-                   TSAN_OPTIONS="halt_on_error=1:exitcode=66:report_signal_unsafe=0")
-        proc = subprocess.run([str(exe), str(launch_file), str(result_file), str(cpu.workers())],
-                              capture_output=True, text=True, env=env)
+            f.writelines(
+                b"s" + p if isinstance(p, bytes) else b"p" + struct.pack("<IQ", *p)
+                for p in packed_args
+            )
+        env = dict(
+            os.environ,
+            ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:detect_stack_use_after_return=0:abort_on_error=0",
+            TSAN_OPTIONS="halt_on_error=1:exitcode=66:report_signal_unsafe=0",
+        )
+        proc = subprocess.run(
+            [str(exe), str(launch_file), str(result_file), str(cpu.workers())],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         if proc.returncode != 0:
             raise _error(fn, proc, mode)
         raw = result_file.read_bytes()
     pos = 0
     for data, back in buffers:
-        chunk = np.frombuffer(raw[pos:pos + len(data)], dtype=np.uint8)
+        chunk = np.frombuffer(raw[pos : pos + len(data)], dtype=np.uint8)
         pos += len(data)
         if back and back[0] == "array":
             cpu._contiguous_target(back[1]).reshape(-1).view(np.uint8)[:] = chunk
@@ -136,15 +213,20 @@ def _error(fn, proc, mode):
     log = proc.stderr
     m = re.search(r"NEEDLE-LAUNCH-ERROR (\d+) (.*)", log)
     if m and m.group(1) == "2":
-        return BarrierDivergenceError(f"{fn.module.filename}: kernel {fn.name}: barrier divergence: {m.group(2)}")
+        return BarrierDivergenceError(
+            f"{fn.module.filename}: kernel {fn.name}: barrier divergence: {m.group(2)}"
+        )
     if m:
-        return KernelLaunchError(f"{fn.module.filename}: kernel {fn.name}: {m.group(2) or 'memory fault'}")
+        return KernelLaunchError(
+            f"{fn.module.filename}: kernel {fn.name}: {m.group(2) or 'memory fault'}"
+        )
     name = fn.module.filename
     here = re.compile(r"(?:\S*/)?" + re.escape(name.split("/")[-1]) + r":(\d+)")
 
     def first_user_line(text):
         found = here.search(text)
         return f"{name}:{found.group(1)}" if found else None
+
     summary = re.search(r"SUMMARY: \w+Sanitizer: (\S+)", log)
     what = summary.group(1) if summary else "error"
     if mode == "thread":
@@ -153,11 +235,22 @@ def _error(fn, proc, mode):
         sections = re.split(r"\n(?=  (?:Previous )?(?:[Ww]rite|[Rr]ead|[Aa]tomic)\b)", log)
         lines = [first_user_line(sec.split("\n\n")[0]) for sec in sections[1:3]]
         lines = [x for x in lines if x]
-        detail = ("data race between " + " and ".join(lines) +
-                  " (threads of a block touch the same memory with no __syncthreads() between)") if lines else what
+        detail = (
+            (
+                "data race between "
+                + " and ".join(lines)
+                + " (threads of a block touch the same memory with no __syncthreads() between)"
+            )
+            if lines
+            else what
+        )
     else:
-        explain = {"use-after-poison": "shared-memory overflow (an index past the end of a __shared__ array)",
-                   "heap-buffer-overflow": "access outside an argument's buffer (before its start or past its end)"}
+        explain = {
+            "use-after-poison": "shared-memory overflow (an index past the end of a __shared__ "
+            "array)",
+            "heap-buffer-overflow": "access outside an argument's buffer (before its start or past "
+            "its end)",
+        }
         detail = f"{explain.get(what, what)} at {first_user_line(log) or 'an unknown line'}"
     report = "\n".join(log.strip().splitlines()[:40])
     err = SanitizerError(f"{name}: kernel {fn.name}: {mode} sanitizer: {detail}\n{report}")

@@ -36,7 +36,7 @@ def strip_comments(source: str) -> str:
             j = i + 1
             while j < n and source[j] != c and source[j] != "\n":
                 j += 2 if source[j] == "\\" else 1
-            out[i + 1:j] = " " * (j - i - 1)
+            out[i + 1 : j] = " " * (j - i - 1)
             i = j + 1
         else:
             i += 1
@@ -46,12 +46,15 @@ def strip_comments(source: str) -> str:
 @dataclass(frozen=True)
 class Kernel:
     """A ``__global__`` function: its name, parameter names and the line it starts on."""
+
     name: str
     params: tuple[str, ...]
     line: int
 
 
-_KERNEL = re.compile(r"\b__global__\s+(?:[\w:]+\s+|__launch_bounds__\s*\([^)]*\)\s*)*?void\s+(\w+)\s*\(([^)]*)\)")
+_KERNEL = re.compile(
+    r"\b__global__\s+(?:[\w:]+\s+|__launch_bounds__\s*\([^)]*\)\s*)*?void\s+(\w+)\s*\(([^)]*)\)"
+)
 
 
 def find_kernels(source: str) -> list[Kernel]:
@@ -95,8 +98,12 @@ def rewrite_shared(source: str, filename: str) -> str:
     clean = strip_comments(source)
     pieces, last = [], 0
     for m in re.finditer(r"\b__shared__\b", clean):
-        start = max(clean.rfind(";", 0, m.start()), clean.rfind("{", 0, m.start()),
-                    clean.rfind("}", 0, m.start()), clean.rfind("\n#", 0, m.start()))
+        start = max(
+            clean.rfind(";", 0, m.start()),
+            clean.rfind("{", 0, m.start()),
+            clean.rfind("}", 0, m.start()),
+            clean.rfind("\n#", 0, m.start()),
+        )
         start += 1
         while start < m.start() and clean[start].isspace():
             start += 1
@@ -110,11 +117,19 @@ def rewrite_shared(source: str, filename: str) -> str:
         is_extern = bool(re.search(r"\bextern\b", words))
         words = re.sub(r"\b(extern|static)\b", " ", words).strip()
         if depth <= 0:
-            _fail(filename, line, "the CPU runner needs __shared__ variables declared inside the kernel "
-                                  "(or __device__ function) that uses them, not at file scope")
+            _fail(
+                filename,
+                line,
+                "the CPU runner needs __shared__ variables declared inside the kernel "
+                "(or __device__ function) that uses them, not at file scope",
+            )
         if "=" in words or "{" in words:
-            _fail(filename, line, "a __shared__ variable cannot have an initializer (nvcc rejects it too): "
-                                  "declare it, then have the threads write it and call __syncthreads()")
+            _fail(
+                filename,
+                line,
+                "a __shared__ variable cannot have an initializer (nvcc rejects it too): "
+                "declare it, then have the threads write it and call __syncthreads()",
+            )
         decls = _split_top(words)
         first = re.match(r"^(.*?)([A-Za-z_]\w*)\s*((?:\[[^\]]*\]\s*)*)$", decls[0].strip())
         if not first or not first.group(1).strip():
@@ -126,20 +141,30 @@ def rewrite_shared(source: str, filename: str) -> str:
         for d in decls[1:]:
             dm = _DECLARATOR.match(d)
             if not dm:
-                _fail(filename, line, f"cannot read this __shared__ declaration: {statement.strip()}")
+                _fail(
+                    filename, line, f"cannot read this __shared__ declaration: {statement.strip()}"
+                )
             items.append((dm.group(1), dm.group(2), dm.group(3).strip()))
         out = []
         for ptr, name, dims in items:
             typ = base_type + ptr
             if is_extern:
                 if dims.replace(" ", "") != "[]":
-                    _fail(filename, line, "an extern __shared__ array is declared with empty brackets, "
-                                          "e.g. extern __shared__ float buf[];")
+                    _fail(
+                        filename,
+                        line,
+                        "an extern __shared__ array is declared with empty brackets, "
+                        "e.g. extern __shared__ float buf[];",
+                    )
                 out.append(f"NEEDLE_EXTERN_SHARED({typ}, {name})")
             else:
                 if "[]" in dims.replace(" ", ""):
-                    _fail(filename, line, "a __shared__ array needs a size; only extern __shared__ arrays "
-                                          "take theirs from the launch (shared=...)")
+                    _fail(
+                        filename,
+                        line,
+                        "a __shared__ array needs a size; only extern __shared__ arrays "
+                        "take theirs from the launch (shared=...)",
+                    )
                 out.append(f"NEEDLE_SHARED({typ}, {name}, {dims}, {line})")
         replacement = " ".join(out) + "\n" * source.count("\n", start, end + 1)
         pieces.append(source[last:start])
@@ -150,14 +175,23 @@ def rewrite_shared(source: str, filename: str) -> str:
 
 
 def _fail(filename: str, line: int, message: str):
-    raise CudaCompileError(filename, [CompileMessage(filename, line, "error", message)], compiler="needle_core.cuda")
+    raise CudaCompileError(
+        filename, [CompileMessage(filename, line, "error", message)], compiler="needle_core.cuda"
+    )
 
 
-_GXX = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<kind>fatal error|error|warning): (?P<msg>.*)$")
-_NVCC = re.compile(r"^(?P<file>[^\n(]+)\((?P<line>\d+)\): (?P<kind>error|warning)(?: #\S+-D)?: (?P<msg>.*)$")
+_GXX = re.compile(
+    r"^(?P<file>[^:\n]+):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<kind>fatal error|error|warning): "
+    r"(?P<msg>.*)$"
+)
+_NVCC = re.compile(
+    r"^(?P<file>[^\n(]+)\((?P<line>\d+)\): (?P<kind>error|warning)(?: #\S+-D)?: (?P<msg>.*)$"
+)
 
 
-def parse_messages(output: str, filename: str | None = None, kinds=("error", "fatal error")) -> list[CompileMessage]:
+def parse_messages(
+    output: str, filename: str | None = None, kinds=("error", "fatal error")
+) -> list[CompileMessage]:
     """Compiler messages, from g++ (``file:line:col: error: msg``) or nvcc
     (``file(line): error: msg``), as ``CompileMessage(file, line, kind, message)``.
     Messages about the generated launchers or the kit header are kept, with their own file."""
@@ -166,9 +200,17 @@ def parse_messages(output: str, filename: str | None = None, kinds=("error", "fa
         m = _GXX.match(raw) or _NVCC.match(raw)
         if not m or m.group("kind") not in kinds:
             continue
-        message = re.sub(r"call to '\w+' declared with attribute error: ", "", m.group("msg").strip())
-        found.append(CompileMessage(m.group("file").strip(), int(m.group("line")),
-                                    "error" if "error" in m.group("kind") else m.group("kind"), message))
+        message = re.sub(
+            r"call to '\w+' declared with attribute error: ", "", m.group("msg").strip()
+        )
+        found.append(
+            CompileMessage(
+                m.group("file").strip(),
+                int(m.group("line")),
+                "error" if "error" in m.group("kind") else m.group("kind"),
+                message,
+            )
+        )
     if filename:  # the student's own file first: that is what they can fix
         found.sort(key=lambda c: c.file != filename)
     return found
