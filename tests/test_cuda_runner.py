@@ -1,6 +1,7 @@
 """needle_core.cuda's CPU runner: the pycuda-shaped interface, CUDA's semantics, and the
 checks that make kernel bugs show every time (docs/cuda-runner.md)."""
 
+import os
 import re
 from pathlib import Path
 
@@ -374,6 +375,16 @@ def test_compiled_modules_are_cached_by_content(tmp_path, monkeypatch):
     assert module(src).path == first and first.parent == tmp_path
     assert module(src + "// changed\n").path != first
     assert not list(tmp_path.glob("*.tmp*"))  # built under a temporary name, then renamed
+
+
+def test_an_unwritable_cache_falls_back_to_the_temporary_directory(tmp_path, monkeypatch):
+    from needle_core.cuda import cpu
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("NEEDLE_CUDA_CACHE", str(blocked / "cuda"))
+    monkeypatch.setattr(cpu.tempfile, "tempdir", str(tmp_path))
+    assert cpu.cache_dir() == tmp_path / f"needle-kit-cuda-{os.getuid()}"
 
 
 def test_lecture_kernel_examples_run():
