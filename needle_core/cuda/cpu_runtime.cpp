@@ -18,6 +18,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -589,11 +590,17 @@ struct Pool {
     int wanted = 0;    // helpers asked to join the current job
     int running = 0;   // helpers still working on it
 
-    void ensure(int helpers) {
-        while (static_cast<int>(threads.size()) < helpers) {
-            threads.emplace_back([this, idx = static_cast<int>(threads.size())] { loop(idx); });
-            threads.back().detach();
+    // Start helpers up to `helpers`; returns how many there are (fewer if the system
+    // refuses more threads: the launch then runs on those it has).
+    int ensure(int helpers) {
+        try {
+            while (static_cast<int>(threads.size()) < helpers) {
+                threads.emplace_back([this, idx = static_cast<int>(threads.size())] { loop(idx); });
+                threads.back().detach();
+            }
+        } catch (...) {
         }
+        return std::min(helpers, static_cast<int>(threads.size()));
     }
     void loop(int idx) {
         unsigned long seen = 0;
@@ -707,7 +714,10 @@ NEEDLE_NO_TSAN int needle_rt_launch(void (*thunk)(void**), void** args, needle_r
     Pool& p = pool();
     if (helpers > 0) {
         std::lock_guard<std::mutex> lock(p.m);
-        p.ensure(helpers);
+        helpers = p.ensure(helpers);
+    }
+    if (helpers > 0) {
+        std::lock_guard<std::mutex> lock(p.m);
         p.job = L;
         p.wanted = helpers;
         p.running = helpers;
