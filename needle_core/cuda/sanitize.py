@@ -45,6 +45,9 @@ def mode_from_env() -> str | None:
 def build(module, mode: str) -> Path:
     """The sanitized program for `module` (cached by content, like every compiled kernel)."""
     text, kernels = cpu.generated_source(module.source, module.filename)
+    # The header goes in front of the kernel file only (not with -include, which would put it,
+    # and its refusal of rand(), in front of the runtime and the driver too).
+    text = f'#include "{cpu.KIT_HEADER.name}"\n' + text
     table = [
         'extern "C" const struct { const char* n; void (*t)(void**); void* i; } '
         "needle_kernel_table[] = {"
@@ -110,8 +113,6 @@ def build(module, mode: str) -> Path:
                 lambda out: [
                     cpu.CXX,
                     *flags,
-                    "-include",
-                    str(cpu.KIT_HEADER),
                     *[f"-I{d}" for d in module.include_dirs],
                     "-I",
                     str(cpu.KIT_HEADER.parent),
