@@ -128,6 +128,7 @@ def test_a1_runs_its_visible_tests_and_validates_in_jupyterlab(a1_student_copy, 
     assert len(visible) == len(SUCCESS)
     with jupyterlab(a1_student_copy.parent, tmp_path / "lab") as (base, token, log), chromium.browser() as chrome:
         page = chrome.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(WAIT_MS)
         outside = chromium.record_outside_requests(page, urlparse(base).netloc)
         page.goto(f"{base}/lab/tree/{name}/{name}.ipynb?token={token}")
         page.wait_for_selector("text=Python 3 (ipykernel) | Idle", timeout=WAIT_MS)
