@@ -200,6 +200,15 @@ def test_nn_epoch_visible(ctx):
     y = rng.integers(0, 3, size=60).astype(np.uint8)
     W1, W2 = _nn_whole_epoch(simple_ml, X, y, [4, 5, 3], 1, 0.5, 20)
     out["epoch"] = {"W1": _values(W1), "W2": _values(W2)}
+    rng = np.random.default_rng(8)
+    X, y = rng.standard_normal((15, 4)), rng.integers(0, 3, size=15)
+    W1_first, W2_first = _random_input((4, 5), seed=9) / 2, _random_input((5, 3), seed=10) / np.sqrt(5)
+    W1, W2 = np.array(W1_first), np.array(W2_first)
+    simple_ml.nn_epoch(X[:12], y[:12], W1_first, W2_first, lr=0.1, batch=12)
+    simple_ml.nn_epoch(X, y, W1, W2, lr=0.1, batch=12)
+    out["partial_last"] = {"first_minibatch": [_values(W1_first), _values(W2_first)], "epoch": [_values(W1), _values(W2)],
+                           "loss_slopes": _slopes(lambda P, Q: simple_ml.softmax_loss(np.maximum(X[12:] @ P, 0) @ Q, y[12:]),
+                                                  [W1_first, W2_first])}
     return out
 
 
@@ -303,11 +312,14 @@ def test_mlp_gradients_hidden(ctx):
 
 
 def _mlp_one_step(simple_ml, X, y, start, lr, batch):
-    """One mlp_epoch call that is a single SGD step: the step each weight took (read from the list
-    after the call, as the cells do), and the slopes of the loss."""
+    """One mlp_epoch call that is a single SGD step: whether the list holds the arrays passed in,
+    the step each weight took (read from the list after the call, as the cells do), and the
+    slopes of the loss."""
     current = [np.array(W) for W in start]
+    arrays = list(current)
     simple_ml.mlp_epoch(X, y, current, lr=lr, batch=batch)
-    return {"steps": [_values((W0 - W) / lr) for W, W0 in zip(current, start)],
+    return {"same_arrays": len(current) == len(arrays) and all(W is W0 for W, W0 in zip(current, arrays)),
+            "steps": [_values((W0 - W) / lr) for W, W0 in zip(current, start)],
             "loss_slopes": _slopes(_mlp_loss(simple_ml, X, y), start)}
 
 
@@ -316,7 +328,16 @@ def test_mlp_epoch_visible(ctx):
     rng = np.random.default_rng(70)
     X = rng.standard_normal((10, 5))
     y = rng.integers(0, 3, size=10)
-    return _mlp_one_step(simple_ml, X, y, _random_weights([5, 6, 4, 3], seed=73), 0.1, 10)
+    out = _mlp_one_step(simple_ml, X, y, _random_weights([5, 6, 4, 3], seed=73), 0.1, 10)
+    rng = np.random.default_rng(71)
+    X, y = rng.standard_normal((13, 5)), rng.integers(0, 3, size=13)
+    first = _random_weights([5, 6, 4, 3], seed=76)
+    current = [np.array(W) for W in first]
+    simple_ml.mlp_epoch(X[:10], y[:10], first, lr=0.1, batch=10)
+    simple_ml.mlp_epoch(X, y, current, lr=0.1, batch=10)
+    out["partial_last"] = {"first_minibatch": [_values(W) for W in first], "epoch": [_values(W) for W in current],
+                           "loss_slopes": _slopes(_mlp_loss(simple_ml, X[10:], y[10:]), first)}
+    return out
 
 
 def test_mlp_epoch_hidden(ctx):
