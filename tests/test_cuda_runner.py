@@ -532,27 +532,26 @@ def test_thread_sanitizer_mode_names_both_lines_of_a_race():
 
 
 @pytest.mark.slow
-def test_sanitizer_modes_pass_the_reference_kernels():
-    """No false alarms on the real kernels: tiled matmul under both sanitizers."""
+def test_sanitizer_modes_pass_the_reference_kernels(monkeypatch):
+    """No false alarms on the real kernels: tiled matmul under both sanitizers, with two
+    workers sharing the blocks (AddressSanitizer on a grid of 49 blocks)."""
+    monkeypatch.setenv("NEEDLE_CUDA_WORKERS", "2")
     source = (KERNELS / "matmul.cu").read_text()
     rng = np.random.default_rng(0)
-    a, b = (
-        rng.standard_normal((20, 40), dtype=np.float32),
-        rng.standard_normal((40, 17), dtype=np.float32),
-    )
-    for mode in ("address", "thread"):
-        out = np.zeros((20, 17), dtype=np.float32)
-        cuda.SourceModule(source, filename="cuda_kernels/matmul.cu", sanitize=mode).get_function(
-            "matmul_tiled"
-        )(
+    for mode, (M, N, P) in (("address", (100, 40, 100)), ("thread", (20, 40, 17))):
+        a = rng.standard_normal((M, N), dtype=np.float32)
+        b = rng.standard_normal((N, P), dtype=np.float32)
+        out = np.zeros((M, P), dtype=np.float32)
+        f = cuda.SourceModule(source, filename="cuda_kernels/matmul.cu", sanitize=mode)
+        f.get_function("matmul_tiled")(
             cuda.In(a),
             cuda.In(b),
             cuda.Out(out),
-            np.int32(20),
-            np.int32(40),
-            np.int32(17),
+            np.int32(M),
+            np.int32(N),
+            np.int32(P),
             block=(16, 16, 1),
-            grid=(2, 2),
+            grid=((P + 15) // 16, (M + 15) // 16),
         )
         np.testing.assert_allclose(out, a @ b, rtol=1e-4, atol=1e-4)
 

@@ -381,6 +381,9 @@ NEEDLE_NO_TSAN void fiber_entry() {
 // ---- shared memory -------------------------------------------------------------------------
 
 std::mutex g_slot_mutex;
+#ifdef NEEDLE_ASAN
+std::vector<unsigned char*> g_arenas;  // every worker's static shared memory (under g_slot_mutex)
+#endif
 
 NEEDLE_NO_TSAN void ensure_dynamic(Worker* w, size_t bytes) {
 #ifdef NEEDLE_ASAN
@@ -474,6 +477,10 @@ NEEDLE_NO_TSAN Worker* this_worker() {
         w->free_fibers.reserve(1024);
 #ifdef NEEDLE_ASAN
         w->shared_static = static_cast<unsigned char*>(malloc(kStaticShared));
+        {
+            std::lock_guard<std::mutex> lock(g_slot_mutex);
+            g_arenas.push_back(w->shared_static);
+        }
 #else
         w->shared_static = static_cast<unsigned char*>(aligned_alloc(64, kStaticShared));
 #endif
@@ -676,7 +683,8 @@ NEEDLE_NO_TSAN unsigned needle_rt_shared_slot(needle_rt::KernelInfo* k, size_t b
     ++k->nslots;
     __atomic_store_n(&k->static_bytes, off + static_cast<unsigned>(bytes), __ATOMIC_RELEASE);
 #ifdef NEEDLE_ASAN
-    if (tl_worker) __asan_unpoison_memory_region(tl_worker->shared_static + off, bytes);
+    // Every worker's copy: other workers may be running blocks of this kernel already.
+    for (unsigned char* arena : g_arenas) __asan_unpoison_memory_region(arena + off, bytes);
 #endif
     return off;
 }
