@@ -154,7 +154,6 @@ struct Worker {
     needle_rt::Block block{};
     Launch* launch = nullptr;
     unsigned char* shared_static = nullptr;
-    size_t shared_dirty = 0;         // bytes of static shared memory written since last poison
     unsigned char* shared_dynamic = nullptr;
     size_t dynamic_capacity = 0;
     sigjmp_buf fault_jump;
@@ -381,9 +380,7 @@ NEEDLE_NO_TSAN void fiber_entry() {
 // ---- shared memory -------------------------------------------------------------------------
 
 std::mutex g_slot_mutex;
-#ifdef NEEDLE_ASAN
 std::vector<unsigned char*> g_arenas;  // every worker's static shared memory (under g_slot_mutex)
-#endif
 
 NEEDLE_NO_TSAN void ensure_dynamic(Worker* w, size_t bytes) {
 #ifdef NEEDLE_ASAN
@@ -477,14 +474,14 @@ NEEDLE_NO_TSAN Worker* this_worker() {
         w->free_fibers.reserve(1024);
 #ifdef NEEDLE_ASAN
         w->shared_static = static_cast<unsigned char*>(malloc(kStaticShared));
-        {
-            std::lock_guard<std::mutex> lock(g_slot_mutex);
-            g_arenas.push_back(w->shared_static);
-        }
 #else
         w->shared_static = static_cast<unsigned char*>(aligned_alloc(64, kStaticShared));
 #endif
         poison(w->shared_static, kStaticShared);
+        {
+            std::lock_guard<std::mutex> lock(g_slot_mutex);
+            g_arenas.push_back(w->shared_static);
+        }
         w->altstack = malloc(kAltStack);
 #ifdef NEEDLE_TSAN
         w->tsan_main = __tsan_get_current_fiber();
@@ -512,13 +509,13 @@ NEEDLE_NO_TSAN void run_block(Worker* w, unsigned b) {
     Launch* L = w->launch;
     const LaunchSpec& s = L->spec;
     w->block.bid = {b % s.grid[0], (b / s.grid[0]) % s.grid[1], b / (s.grid[0] * s.grid[1])};
-    // Every block starts with poisoned shared memory.
+    // Every block starts with poisoned shared memory: the kernel's __shared__ variables laid
+    // out so far (one declared for the first time is poisoned everywhere as it is laid out).
     size_t used = __atomic_load_n(&s.kernel->static_bytes, __ATOMIC_ACQUIRE);
-    if (used > w->shared_dirty) w->shared_dirty = used;
 #ifdef NEEDLE_ASAN
     __asan_unpoison_memory_region(w->shared_static, kStaticShared);
 #endif
-    poison(w->shared_static, w->shared_dirty);
+    poison(w->shared_static, used);
     if (s.shared) poison(w->shared_dynamic, s.shared);
 #ifdef NEEDLE_ASAN
     // Only the kernel's own __shared__ variables are addressable; the gaps are redzones.
@@ -682,10 +679,14 @@ NEEDLE_NO_TSAN unsigned needle_rt_shared_slot(needle_rt::KernelInfo* k, size_t b
     k->slot_bytes[k->nslots] = static_cast<unsigned>(bytes);
     ++k->nslots;
     __atomic_store_n(&k->static_bytes, off + static_cast<unsigned>(bytes), __ATOMIC_RELEASE);
+    // Every worker's copy: other workers may be running blocks of this kernel already (none
+    // of their threads can use the variable before this returns).
+    for (unsigned char* arena : g_arenas) {
 #ifdef NEEDLE_ASAN
-    // Every worker's copy: other workers may be running blocks of this kernel already.
-    for (unsigned char* arena : g_arenas) __asan_unpoison_memory_region(arena + off, bytes);
+        __asan_unpoison_memory_region(arena + off, bytes);
 #endif
+        poison(arena + off, bytes);
+    }
     return off;
 }
 
