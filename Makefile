@@ -21,8 +21,12 @@ $(READY): pyproject.toml
 demo: $(READY)           ## releases, sample submissions, autograding, feedback, gradebook
 	$(PY) -m grader demo
 
-test: $(READY)           ## the whole test suite (runs notebooks through nbgrader)
+test: $(READY) lint      ## lint, types, then the whole test suite (runs notebooks through nbgrader)
 	$(PY) -m pytest
+
+lint: $(READY)           ## ruff and mypy, with the settings in pyproject.toml
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-fast: $(READY)      ## the tests that do not run nbgrader
 	$(PY) -m pytest -m "not slow"

@@ -52,7 +52,8 @@ def main():
         for t in counts:
             times[t].append(epoch_seconds(t, args.examples))
     load = os.getloadavg()[0]
-    print(f"{args.examples} examples, hidden 400, batch 100; {os.cpu_count()} CPUs; load average {load:.1f} at the end\n")
+    print(f"{args.examples} examples, hidden 400, batch 100; {os.cpu_count()} CPUs; "
+          f"load average {load:.1f} at the end\n")
     print("| BLAS threads | best | median | all runs (s) |")
     print("|---|---|---|---|")
     for t in counts:

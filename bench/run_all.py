@@ -23,7 +23,8 @@ RUNS = [
 def main():
     cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True,
                          text=True).stdout.strip() or platform.machine()
-    print(f"# {datetime.date.today()} on {cpu}, {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, "
+    cores = subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()
+    print(f"# {datetime.date.today()} on {cpu}, {cores} cores, "
           f"Python {platform.python_version()}\n")
     for script, *args in RUNS:
         print(f"## {' '.join([script, *args])}\n")

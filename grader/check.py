@@ -77,7 +77,8 @@ def resolve(target: str | Path, course_release: Path | None = None) -> tuple[Pat
     if not notebooks:
         raise GraderError(f"No notebook in {path}: pass the folder of your assignment (the one with the .ipynb).")
     known = {nb.stem for a in assignments.ASSIGNMENTS for nb in a.folder.glob("*.ipynb")}
-    checked = [p for p in notebooks if p.stem in known] or [p for p in notebooks if not COPY.search(p.stem)] or notebooks
+    checked = ([p for p in notebooks if p.stem in known]
+               or [p for p in notebooks if not COPY.search(p.stem)] or notebooks)
     return path, checked, [p.name for p in notebooks if p not in checked]
 
 

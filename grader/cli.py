@@ -94,26 +94,36 @@ def _add_limits(p):
                    help="memory limit of one submission's grading process")
 
 
+def _command(sub, name: str, help: str, *examples: str) -> argparse.ArgumentParser:
+    """A subcommand whose help ends with examples of how it is typed."""
+    return sub.add_parser(name, help=help, formatter_class=argparse.RawDescriptionHelpFormatter,
+                          epilog="examples:\n" + "".join(f"  {line}\n" for line in examples))
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     top.add_argument("--course", type=Path, default=None,
                      help="nbgrader course directory (default: ./course or $NEEDLE_COURSE)")
     sub = top.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("release", formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="examples:\n  python -m grader release a1\n  python -m grader release            # every assignment\n  python -m grader release a2 --carry-forward\n", help="build student releases (solutions stripped, leak-scanned)")
+    p = _command(sub, "release", "build student releases (solutions stripped, leak-scanned)",
+                 "python -m grader release a1",
+                 "python -m grader release            # every assignment",
+                 "python -m grader release a2 --carry-forward")
     p.add_argument("assignments", nargs="*", help="names or tags (default: all)")
     p.add_argument("--carry-forward", action="store_true",
                    help="strip earlier assignments' regions too; students fill them with `carry`")
     p.set_defaults(run=cmd_release)
 
-    p = sub.add_parser("samples", formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="examples:\n  python -m grader samples a1\n", help="create the sample submissions (reference, empty, planted bugs)")
+    p = _command(sub, "samples", "create the sample submissions (reference, empty, planted bugs)",
+                 "python -m grader samples a1")
     p.add_argument("assignments", nargs="*")
     p.set_defaults(run=cmd_samples)
 
-    p = sub.add_parser("autograde", formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="examples:\n  python -m grader autograde a1\n  python -m grader autograde a1 --student alice --student bob\n  python -m grader autograde a2 --jobs 4 --cell-timeout 60 --memory-gb 2\n", help="grade submissions in parallel, each in its own process")
+    p = _command(sub, "autograde", "grade submissions in parallel, each in its own process",
+                 "python -m grader autograde a1",
+                 "python -m grader autograde a1 --student alice --student bob",
+                 "python -m grader autograde a2 --jobs 4 --cell-timeout 60 --memory-gb 2")
     p.add_argument("assignment")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
     p.add_argument("--no-sandbox", action="store_true",
@@ -121,23 +131,26 @@ def parser() -> argparse.ArgumentParser:
     _add_limits(p)
     p.set_defaults(run=cmd_autograde)
 
-    p = sub.add_parser("feedback", formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="examples:\n  python -m grader feedback a1\n", help="write per-student HTML feedback (no hidden test code)")
+    p = _command(sub, "feedback", "write per-student HTML feedback (no hidden test code)",
+                 "python -m grader feedback a1")
     p.add_argument("assignments", nargs="*")
     p.set_defaults(run=cmd_feedback)
 
-    p = sub.add_parser("export", formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="examples:\n  python -m grader export --to grades.csv\n", help="export all grades as CSV")
+    p = _command(sub, "export", "export all grades as CSV",
+                 "python -m grader export --to grades.csv")
     p.add_argument("--to", default="grades.csv")
     p.set_defaults(run=cmd_export)
 
-    p = sub.add_parser("gradebook", formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="examples:\n  python -m grader gradebook\n  python -m grader gradebook a1 a2\n", help="print the gradebook")
+    p = _command(sub, "gradebook", "print the gradebook",
+                 "python -m grader gradebook",
+                 "python -m grader gradebook a1 a2")
     p.add_argument("assignments", nargs="*")
     p.set_defaults(run=cmd_gradebook)
 
-    p = sub.add_parser("check", formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="examples:\n  python -m grader check course/release/a1_softmax_regression\n  python -m grader check my_a1/a1_softmax_regression.ipynb\n  python -m grader check a1 --milestones\n", help="run the visible tests of your working copy and list them")
+    p = _command(sub, "check", "run the visible tests of your working copy and list them",
+                 "python -m grader check course/release/a1_softmax_regression",
+                 "python -m grader check my_a1/a1_softmax_regression.ipynb",
+                 "python -m grader check a1 --milestones")
     p.add_argument("target", help="your assignment folder, its notebook, or an assignment name (its release)")
     p.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
                    help="seconds per cell, as when graded")
@@ -145,15 +158,16 @@ def parser() -> argparse.ArgumentParser:
                    help="also run the cells after the last test (the milestones; not graded)")
     p.set_defaults(run=cmd_check)
 
-    p = sub.add_parser("carry", formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="examples:\n  python -m grader carry a2 --from my_a1 --into my_a2\n", help="copy your own code of earlier assignments into a new one")
+    p = _command(sub, "carry", "copy your own code of earlier assignments into a new one",
+                 "python -m grader carry a2 --from my_a1 --into my_a2")
     p.add_argument("assignment", help="the new assignment, e.g. a2")
     p.add_argument("--from", dest="source", required=True, help="your earlier assignment folder")
     p.add_argument("--into", required=True, help="your copy of the new assignment")
     p.set_defaults(run=cmd_carry)
 
-    p = sub.add_parser("demo", formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="examples:\n  python -m grader demo\n  python -m grader --course /tmp/course demo a1\n", help="the whole cycle on sample submissions")
+    p = _command(sub, "demo", "the whole cycle on sample submissions",
+                 "python -m grader demo",
+                 "python -m grader --course /tmp/course demo a1")
     p.add_argument("assignments", nargs="*")
     _add_limits(p)
     p.set_defaults(run=cmd_demo)

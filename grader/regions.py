@@ -116,7 +116,8 @@ def find_regions(text: str, prefix: str, where: str = "") -> list[Region]:
             if open_at is not None:
                 raise RegionError(f"{where}:{i + 1}: BEGIN SOLUTION inside the region opened on line {open_at[0] + 1}")
             if not begin.group(2):
-                raise RegionError(f"{where}:{i + 1}: BEGIN SOLUTION needs an assignment tag, e.g. '{prefix} BEGIN SOLUTION a1'")
+                raise RegionError(f"{where}:{i + 1}: BEGIN SOLUTION needs an assignment tag, "
+                                  f"e.g. '{prefix} BEGIN SOLUTION a1'")
             open_at = (i, begin.group(1), begin.group(2))
         elif end:
             if open_at is None:

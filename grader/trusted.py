@@ -160,7 +160,8 @@ def judge(student: ProbeResult, reference: ProbeResult, tolerance: dict | None =
         return Verdict(False, student.error or "failed")
     problems = _compare(student.values, reference.values, "result", {**DEFAULT_TOLERANCE, **(tolerance or {})})
     if problems:
-        return Verdict(False, "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""))
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        return Verdict(False, "; ".join(problems[:3]) + more)
     return Verdict(True)
 
 
@@ -182,7 +183,8 @@ def _compare(got, want, where: str, tol: dict) -> list[str]:
     if isinstance(want, dict):
         if not isinstance(got, dict) or set(got) != set(want):
             return [f"{where}: expected the values {sorted(want)}, got {_short(got)}"]
-        return [p for key in want for p in _compare(got[key], want[key], f"{key}" if where == "result" else f"{where}.{key}", tol)]
+        return [p for key in want
+                for p in _compare(got[key], want[key], key if where == "result" else f"{where}.{key}", tol)]
     return [f"{where}: cannot compare {type(want).__name__}"]
 
 

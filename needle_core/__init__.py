@@ -21,7 +21,7 @@ from . import backend_ndarray
 try:
     from . import cuda as _cuda_module
 
-    class _CudaModule(type(_cuda_module)):
+    class _CudaModule(type(_cuda_module)):  # type: ignore[misc]
         def __call__(self):
             return backend_ndarray.cuda()
 

@@ -22,6 +22,8 @@ code runs on every device.
 
 from __future__ import annotations
 
+from typing import Any
+
 import operator
 from functools import reduce
 from numbers import Number
@@ -195,7 +197,7 @@ class Value:
 
     op: Op | None
     inputs: list
-    cached_data: object
+    cached_data: Any
     requires_grad: bool
 
     def _init(self, op, inputs, *, cached_data=None, requires_grad=None):
@@ -459,8 +461,8 @@ def find_topo_sort(node_list) -> list:
     comes after all of its inputs, and every node appears exactly once.
     """
     ### BEGIN SOLUTION a3
-    visited = set()
-    topo_order = []
+    visited: set = set()
+    topo_order: list = []
     for node in node_list:
         topo_sort_dfs(node, visited, topo_order)
     return topo_order

@@ -214,6 +214,6 @@ def check_tensor_gradient(fn: Callable, *arrays, name: str | None = None,
                                      dtype="float64"))
         return [None if t.grad is None else t.grad.numpy() for t in tensors]
 
-    label = name or getattr(fn, "__name__", "op")
+    label = str(name or getattr(fn, "__name__", "op"))
     return check_gradient(forward, arrays, backward, name=label, argnames=argnames,
                           seed=seed, tol=tol)

@@ -38,7 +38,8 @@ def browser():
     executable = chromium_path()
     if executable is None:
         pytest.skip("no Chromium found (/usr/bin/chromium; .ci/run installs Debian's `chromium`)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Playwright is not installed (pip install -e '.[dev]')")
     with sync_api.sync_playwright() as playwright:
         chrome = playwright.chromium.launch(executable_path=executable, args=FLAGS)
         try:

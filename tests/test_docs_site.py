@@ -19,7 +19,7 @@ import nbformat
 import pytest
 import yaml
 
-from grader import leakscan, regions
+from grader import leakscan
 from grader.assignments import ASSIGNMENTS, available
 from tests import chromium
 
@@ -65,7 +65,8 @@ class _Text(HTMLParser):
         attrs = dict(attrs)
         if tag in self.LOADS and attrs.get(self.LOADS[tag]):
             self.loads.append(attrs[self.LOADS[tag]])
-        if tag == "link" and attrs.get("href") and not {"canonical", "alternate"} & set((attrs.get("rel") or "").split()):
+        rel = set((attrs.get("rel") or "").split())
+        if tag == "link" and attrs.get("href") and not {"canonical", "alternate"} & rel:
             self.loads.append(attrs["href"])
         if attrs.get("style"):
             self.loads += re.findall(r"url\(\s*['\"]?([^'\")]+)", attrs["style"])

@@ -45,7 +45,8 @@ def test_hide_hidden_source_keeps_visible_lines_only():
     assert HIDDEN_NOTE in hidden
 
 
-MARKED_TWO_WAYS = "print('visible')\n## BEGIN HIDDEN TESTS\nassert secret_check(42)\n# END HIDDEN TESTS here\nprint('after')"
+MARKED_TWO_WAYS = ("print('visible')\n## BEGIN HIDDEN TESTS\nassert secret_check(42)\n"
+                   "# END HIDDEN TESTS here\nprint('after')")
 
 
 def test_hidden_blocks_are_read_with_nbgraders_rule_everywhere():
@@ -65,7 +66,8 @@ def test_outputs_carrying_hidden_lines_are_scrubbed_whatever_their_kind():
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {"grade_id": "test_x_hidden"}})
     cell.outputs = [
-        nbformat.v4.new_output("stream", name="stderr", text="warning at line 3:\n  LEAK> assert secret_check(42)  # !\n"),
+        nbformat.v4.new_output("stream", name="stderr",
+                               text="warning at line 3:\n  LEAK> assert secret_check(42)  # !\n"),
         nbformat.v4.new_output("error", ename="E", evalue="fine", traceback=["----> 3 assert secret_check(42)"]),
         nbformat.v4.new_output("display_data", data={"text/plain": "assert secret_check(42)"}),
         nbformat.v4.new_output("stream", name="stdout", text="nothing to see\n"),

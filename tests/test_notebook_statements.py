@@ -15,7 +15,8 @@ from grader.assignments import available
 PROPERTIES = {
     # property: (how a test cell checks it, how a statement says it)
     "float32": (re.compile(r"dtype\s*==\s*np\.float32"), re.compile(r"float32")),
-    "input unchanged": (re.compile(r"must not modify|changed the (array|logits)|but \w+ changed|changed during the call|but they changed"),
+    "input unchanged": (re.compile(r"must not modify|changed the (array|logits)|but \w+ changed"
+                                   r"|changed during the call|but they changed"),
                         re.compile(r"not (modify|change)|unchanged|a new array", re.I)),
     "in place": (re.compile(r"in place"), re.compile(r"in place", re.I)),
 }
@@ -45,7 +46,8 @@ def _cases():
                         function = _function_of(grade_id, line)
                         if checked.search(line) and (function, name) not in seen:
                             seen.add((function, name))
-                            yield pytest.param(path, i, function, name, id=f"{grade_id}-{function}-{name.replace(' ', '_')}")
+                            case = f"{grade_id}-{function}-{name.replace(' ', '_')}"
+                            yield pytest.param(path, i, function, name, id=case)
 
 
 @pytest.mark.parametrize("path,index,function,prop", list(_cases()))

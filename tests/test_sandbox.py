@@ -3,7 +3,6 @@ of hostile and careless a1 submissions graded together in one run (tests/hostile
 
 import hashlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -64,8 +63,8 @@ def test_the_sandbox_sees_only_its_copy_the_environment_and_the_data(tmp_path):
 @needs_sandbox
 def test_the_sandbox_writes_only_its_copy_and_a_private_tmp(tmp_path):
     target = tmp_path / "outside.txt"
-    code = ("import os\nfor p in ['/submission/mine.txt', '/tmp/t.txt', " + repr(str(target)) + ", '/datasets/x', "
-            "'/usr/x', " + repr(sys.prefix + "/x") + "]:\n    try:\n        open(p, 'w').write('x'); print('wrote', p)\n"
+    places = ["/submission/mine.txt", "/tmp/t.txt", str(target), "/datasets/x", "/usr/x", sys.prefix + "/x"]
+    code = (f"for p in {places!r}:\n    try:\n        open(p, 'w').write('x'); print('wrote', p)\n"
             "    except OSError as e:\n        print('refused', p)")
     result = run_inside(tmp_path, code)
     assert "wrote /submission/mine.txt" in result.stdout and "wrote /tmp/t.txt" in result.stdout

@@ -49,7 +49,8 @@ def test_parse_mnist_hidden(ctx):
     with gzip.open(label_path, "wb") as f:
         f.write(struct.pack(">2I", 2049, 3) + labels.tobytes())
     X_s, y_s = _simple_ml().parse_mnist(str(image_path), str(label_path))
-    return {"test_set": test_set, "small_X": np.asarray(X_s, dtype=np.float64), "small_y": np.asarray(y_s).astype(np.int64)}
+    return {"test_set": test_set, "small_X": np.asarray(X_s, dtype=np.float64),
+            "small_y": np.asarray(y_s).astype(np.int64)}
 
 
 def test_softmax_loss_visible(ctx):

@@ -88,7 +88,8 @@ def test_dual_visible(ctx):
     out = {"add": _dual(lambda: a + b), "sub": _dual(lambda: a - b), "mul": _dual(lambda: a * b),
            "truediv": _dual(lambda: a / b), "pow": _dual(lambda: a ** 2), "neg": _dual(lambda: -a),
            "log": _dual(lambda: fm.log(a)), "exp": _dual(lambda: fm.exp(a)), "sin": _dual(lambda: fm.sin(a)),
-           "cos": _dual(lambda: fm.cos(a)), "relu": _dual(lambda: fm.relu(a)), "relu_negative": _dual(lambda: fm.relu(-a))}
+           "cos": _dual(lambda: fm.cos(a)), "relu": _dual(lambda: fm.relu(a)),
+           "relu_negative": _dual(lambda: fm.relu(-a))}
     example = _running_example(fm)
     out["running_example"] = _dual(lambda: example(fm.Dual(2.0, 1.0), fm.Dual(5.0, 0.0)))
     out["partial_x1"] = float(fm.partial(example, (2.0, 5.0), 0))
@@ -306,7 +307,8 @@ def test_log_visible(ctx):
     ndl = _ndl()
     a = random_input((3, 4), seed=5)
     pos = random_input((3, 4), seed=6, positive=True)
-    cases = [("log", ndl.log, pos), ("exp", ndl.exp, a), ("relu", ndl.relu, a), ("sin", ndl.sin, a), ("cos", ndl.cos, a)]
+    cases = [("log", ndl.log, pos), ("exp", ndl.exp, a), ("relu", ndl.relu, a),
+             ("sin", ndl.sin, a), ("cos", ndl.cos, a)]
     out = {f"forward {name}": _forward(fn, arr) for name, fn, arr in cases}
     out.update({f"gradient {name}": _gradient(fn, arr) for name, fn, arr in cases})
     return out
@@ -414,7 +416,8 @@ def test_summation_hidden(ctx):
     out["forward vector"] = _forward(ndl.summation, vec)
     out["gradient vector"] = _gradient(ndl.summation, vec)
     out["gradient sum method"] = _gradient(lambda t: t.sum((1,)), random_input((4, 3), seed=73))
-    out["forward float32"] = _forward(lambda t: ndl.summation(t, axes=(0,)), random_input((5, 3), seed=74).astype(np.float32))
+    out["forward float32"] = _forward(lambda t: ndl.summation(t, axes=(0,)),
+                                      random_input((5, 3), seed=74).astype(np.float32))
     return out
 
 
@@ -434,7 +437,8 @@ def test_matmul_hidden(ctx):
                              ((1, 3, 4), (5, 4, 2)), ((2, 1, 3, 4), (1, 5, 4, 2)), ((3, 2, 2), (3, 2, 2)),
                              ((2, 5, 3, 4), (1, 4, 6))]:
         ma, mb = random_input(a_shape, seed=81), random_input(b_shape, seed=82)
-        out[f"{a_shape}@{b_shape}"] = {"forward": _forward(ndl.matmul, ma, mb), "gradient": _gradient(ndl.matmul, ma, mb)}
+        out[f"{a_shape}@{b_shape}"] = {"forward": _forward(ndl.matmul, ma, mb),
+                                       "gradient": _gradient(ndl.matmul, ma, mb)}
     out["forward float32 @"] = _forward(lambda s, t: s @ t, random_input((3, 4), seed=83).astype(np.float32),
                                         random_input((4, 2), seed=84).astype(np.float32))
     return out

@@ -68,6 +68,7 @@ def nn_epoch(X: Array, y: Array, W1: ndl.Tensor, W2: ndl.Tensor, lr: float = 0.1
         logits = ndl.relu(ndl.Tensor(Xb, requires_grad=False) @ W1) @ W2
         loss = softmax_loss(logits, ndl.Tensor(I_y, requires_grad=False))
         loss.backward()
+        assert W1.grad is not None and W2.grad is not None
         W1 = ndl.Tensor(W1.numpy() - lr * W1.grad.numpy(), device=W1.device)
         W2 = ndl.Tensor(W2.numpy() - lr * W2.grad.numpy(), device=W2.device)
     return W1, W2

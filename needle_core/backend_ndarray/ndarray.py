@@ -19,6 +19,8 @@ In a4 you write the stride arithmetic: ``reshape``, ``permute``, ``broadcast_to`
 
 from __future__ import annotations
 
+from typing import Any
+
 import math
 from numbers import Integral, Number
 
@@ -180,6 +182,12 @@ class NDArray:
     numpy can turn into one) onto ``device`` (by default, the NDArray's own device or
     :func:`default_device`).
     """
+
+    _shape: tuple
+    _strides: tuple
+    _offset: int
+    _device: "BackendDevice"
+    _handle: Any
 
     def __init__(self, other, device=None):
         if isinstance(other, NDArray):
@@ -516,7 +524,7 @@ class NDArray:
     def __le__(self, other):
         return 1 - (self > other)
 
-    __hash__ = None  # == is element-wise
+    __hash__ = None  # type: ignore[assignment]   # == is element-wise
 
     def log(self):
         return self._unary("ewise_log")

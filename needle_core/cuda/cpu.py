@@ -126,7 +126,7 @@ class _LaunchError(ctypes.Structure):
     ]
 
 
-_runtime = None
+_runtime: tuple | None = None
 _runtime_lock = threading.Lock()
 
 
@@ -221,7 +221,7 @@ class DeviceBuffer:
     def as_numpy(self, dtype=np.uint8) -> np.ndarray:
         """The buffer's bytes as a numpy array (sharing memory)."""
         raw = (ctypes.c_char * self.nbytes).from_address(self._addr)
-        return np.frombuffer(raw, dtype=np.uint8).view(dtype)
+        return np.frombuffer(memoryview(raw), dtype=np.uint8).view(dtype)
 
     def free(self):
         self._finalizer()
@@ -372,6 +372,7 @@ def generated_source(source: str, filename: str) -> tuple[str, list]:
 def compile_module(source: str, filename: str, options=None, include_dirs=()) -> Path:
     """Compile (or find in the cache) the shared library for `source`; returns its path."""
     runtime()
+    assert _runtime is not None
     rt_path = _runtime[1]
     text, _ = generated_source(source, filename)
     flags = FLAGS + stack_flags() + list(options or [])
@@ -441,7 +442,7 @@ class SourceModule:
         self.path = compile_module(source, self.filename, options, self.include_dirs)
         self.lib = ctypes.CDLL(str(self.path))
         self.kernels = {k.name: k for k in src.find_kernels(source)}
-        self._functions = {}
+        self._functions: dict[str, Function] = {}
 
     def get_function(self, name: str) -> Function:
         if name not in self._functions:

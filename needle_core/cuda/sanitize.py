@@ -137,7 +137,9 @@ def launch(fn, args, block, grid, shared, mode: str):
     from . import In, InOut, Out
 
     exe = build(fn.module, mode)
-    buffers, refs, packed_args = [], {}, []  # buffers: (bytes, copy-back target or None)
+    buffers: list = []    # (bytes, copy-back target or None)
+    refs: dict = {}
+    packed_args: list = []   # bytes of a scalar, or (buffer, index) of a pointer
 
     def buffer_index(key, data, back):
         if key not in refs:

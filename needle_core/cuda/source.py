@@ -10,6 +10,7 @@ the student's file and line, whichever compiler (g++ or nvcc) produced them.
 from __future__ import annotations
 
 import re
+from typing import NoReturn
 from dataclasses import dataclass
 
 from .errors import CompileMessage, CudaCompileError
@@ -74,7 +75,9 @@ def find_kernels(source: str) -> list[Kernel]:
 
 
 def _split_top(text: str) -> list[str]:
-    parts, depth, cur = [], 0, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "([{<":
             depth += 1
@@ -136,6 +139,7 @@ def rewrite_shared(source: str, filename: str) -> str:
             _fail(filename, line, f"cannot read this __shared__ declaration: {statement.strip()}")
         base_type = first.group(1).strip()
         stars = re.match(r"^(.*?)(\**)$", base_type)
+        assert stars is not None   # the pattern matches any string
         base_type, first_stars = stars.group(1).strip(), stars.group(2)
         items = [(first_stars, first.group(2), first.group(3).strip())]
         for d in decls[1:]:
@@ -174,7 +178,7 @@ def rewrite_shared(source: str, filename: str) -> str:
     return "".join(pieces)
 
 
-def _fail(filename: str, line: int, message: str):
+def _fail(filename: str, line: int, message: str) -> NoReturn:
     raise CudaCompileError(
         filename, [CompileMessage(filename, line, "error", message)], compiler="needle_core.cuda"
     )
