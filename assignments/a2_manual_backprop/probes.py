@@ -161,7 +161,8 @@ def test_softmax_loss_gradient_hidden(ctx):
     gen = np.random.default_rng(12)
     logits = 1000 * gen.standard_normal((3, 4))
     labels = gen.integers(0, 4, size=3)
-    out["huge_logits_times_1e3"] = _scaled(simple_ml.softmax_loss_gradient(logits, labels), 1e-9)   # the cell: atol=1e-9
+    # the cell: atol=1e-9
+    out["huge_logits_times_1e3"] = _scaled(simple_ml.softmax_loss_gradient(logits, labels), 1e-9)
     return out
 
 
@@ -206,9 +207,10 @@ def test_nn_epoch_visible(ctx):
     W1, W2 = np.array(W1_first), np.array(W2_first)
     simple_ml.nn_epoch(X[:12], y[:12], W1_first, W2_first, lr=0.1, batch=12)
     simple_ml.nn_epoch(X, y, W1, W2, lr=0.1, batch=12)
-    out["partial_last"] = {"first_minibatch": [_values(W1_first), _values(W2_first)], "epoch": [_values(W1), _values(W2)],
-                           "loss_slopes": _slopes(lambda P, Q: simple_ml.softmax_loss(np.maximum(X[12:] @ P, 0) @ Q, y[12:]),
-                                                  [W1_first, W2_first])}
+    last_loss = lambda P, Q: simple_ml.softmax_loss(np.maximum(X[12:] @ P, 0) @ Q, y[12:])
+    out["partial_last"] = {"first_minibatch": [_values(W1_first), _values(W2_first)],
+                           "epoch": [_values(W1), _values(W2)],
+                           "loss_slopes": _slopes(last_loss, [W1_first, W2_first])}
     return out
 
 
