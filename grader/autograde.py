@@ -31,7 +31,8 @@ from . import trusted
 from .assignments import REPO, Assignment
 from .course import Course, student_files
 from .errors import GraderError
-from .grading import Graded, Job, Limits, build_scratch, grade_submission, hidden_lines
+from .grading import (Graded, Job, Limits, build_cache_seed, build_scratch, grade_submission, hidden_lines,
+                      own_cache)
 from .leakscan import scrub_outputs
 from .regions import has_hidden
 from .sandbox import Sandbox
@@ -53,7 +54,8 @@ def describe(g: Graded) -> str:
 Graded.describe = describe   # type: ignore[attr-defined]
 
 
-def reference_results(course: Course, a: Assignment, limits: Limits, isolate: bool = True) -> dict:
+def reference_results(course: Course, a: Assignment, limits: Limits, isolate: bool = True,
+                      cache_seed: Path | None = None) -> dict:
     """The trusted tests run on the reference solution (the source folder), once per run."""
     source = course.source(a)
     probes = trusted.probes_file(a.folder)
@@ -63,12 +65,14 @@ def reference_results(course: Course, a: Assignment, limits: Limits, isolate: bo
     ids = _grade_ids(source)
     job = make_job(course, a, "reference", limits, reference={i: None for i in ids}, isolate=isolate)
     job.submitted = source
+    job.cache_seed = cache_seed
     with tempfile.TemporaryDirectory(prefix="grade-reference-") as tmp:
         scratch, out = Path(tmp, "submission"), Path(tmp, "out")
         scratch.mkdir()
         out.mkdir()
         build_scratch(job, scratch)
-        sandbox = Sandbox(scratch, out, datasets=job.datasets, memory_gb=limits.memory_gb, isolate=isolate)
+        sandbox = Sandbox(scratch, out, datasets=job.datasets, memory_gb=limits.memory_gb, isolate=isolate,
+                          cache=own_cache(cache_seed, Path(tmp, "cache")))
         results = trusted.run(sandbox, text, ids, max(limits.cell_timeout, 60))
     failed = {i: r.error for i, r in results.items() if not r.ok}
     if failed or set(results) != set(ids):
@@ -192,8 +196,12 @@ def grade_one(course: Course, a: Assignment, student: str, limits: Limits | None
     """Grade and record one submission (the reference's results computed for it)."""
     limits = limits or Limits()
     course.write_config()
-    reference = reference_results(course, a, limits, isolate)
-    graded = grade_submission(make_job(course, a, student, limits, reference, isolate))
+    with tempfile.TemporaryDirectory(prefix="grade-cache-") as tmp:
+        seed = build_cache_seed(a.code, Path(tmp))
+        reference = reference_results(course, a, limits, isolate, seed)
+        job = make_job(course, a, student, limits, reference, isolate)
+        job.cache_seed = seed
+        graded = grade_submission(job)
     record(course, a, graded, hidden_lines(course.source(a)), _hidden_ids(course.source(a)))
     return graded
 
@@ -216,7 +224,14 @@ def autograde(course: Course, a: Assignment, students: list[str] | None = None,
     if not students:
         raise GraderError(f"No submissions of {a.name} in {course.root / 'submitted'}.")
     backup_gradebook(course)
-    reference = reference_results(course, a, limits, isolate)
+    with tempfile.TemporaryDirectory(prefix="grade-cache-") as tmp:
+        seed = build_cache_seed(a.code, Path(tmp))
+        return _grade_all(course, a, students, limits, show_progress, isolate, seed)
+
+
+def _grade_all(course: Course, a: Assignment, students: list[str], limits: Limits, show_progress: bool,
+               isolate: bool, seed: Path | None) -> list[Graded]:
+    reference = reference_results(course, a, limits, isolate, seed)
     secret, hidden_ids = hidden_lines(course.source(a)), _hidden_ids(course.source(a))
     missing = Sandbox(course.root, course.root, isolate=isolate).missing
     if missing:
@@ -225,8 +240,10 @@ def autograde(course: Course, a: Assignment, students: list[str] | None = None,
     results = []
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, limits.jobs)) as pool:
-        futures = [pool.submit(grade_submission, make_job(course, a, s, limits, reference, isolate))
-                   for s in students]
+        jobs = [make_job(course, a, s, limits, reference, isolate) for s in students]
+        for job in jobs:
+            job.cache_seed = seed
+        futures = [pool.submit(grade_submission, job) for job in jobs]
         bar = progress(as_completed(futures), f"autograding {a.name}", show_progress,
                        total=len(futures), unit="submission")
         for future in bar:

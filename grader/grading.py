@@ -49,6 +49,7 @@ class Job:
     limits: Limits
     datasets: Path
     isolate: bool = True
+    cache_seed: Path | None = None       # a ~/.cache with the kit's compiled CUDA runtime, copied per submission
 
 
 @dataclass
@@ -208,7 +209,7 @@ def grade_submission(job: Job) -> Graded:
         out.mkdir()
         missing = build_scratch(job, scratch)
         sandbox = Sandbox(scratch, out, datasets=job.datasets, memory_gb=job.limits.memory_gb,
-                          isolate=job.isolate)
+                          isolate=job.isolate, cache=own_cache(job.cache_seed, Path(tmp, "cache")))
         notebooks, logs, status = {}, [], "graded"
         for source_nb in sorted(job.source.glob("*.ipynb")):
             name = source_nb.stem
@@ -257,6 +258,29 @@ def _cell_results(job: Job, notebooks: dict, results: dict) -> list[CellResult]:
         cells.append(CellResult(grade_id, max_points if verdict.passed else 0.0, max_points,
                                 notebook_passed, verdict.passed, verdict.message))
     return cells
+
+
+def own_cache(seed: Path | None, dest: Path) -> Path:
+    """A submission's own ~/.cache, shared by its notebook and its trusted tests only.
+
+    It starts as a copy of ``seed`` (the kit's CUDA runtime, compiled once per run by the grader),
+    so no submission pays for that compile and none can touch another's cache.
+    """
+    if seed is not None and seed.is_dir():
+        shutil.copytree(seed, dest)
+    else:
+        dest.mkdir()
+    return dest
+
+
+def build_cache_seed(code: tuple[str, ...], dest: Path) -> Path | None:
+    """Compile the kit's CUDA runtime into ``dest`` (a ~/.cache) when an assignment uses kernels."""
+    if "cuda_kernels" not in code:
+        return None
+    env = {**os.environ, "NEEDLE_CUDA_CACHE": str(dest / "needle-kit" / "cuda")}
+    done = subprocess.run([sys.executable, "-c", "from needle_core.cuda import cpu; cpu.runtime()"],
+                          env=env, capture_output=True, text=True)
+    return dest if done.returncode == 0 else None   # no compiler: each submission compiles its own
 
 
 def hidden_lines(source: Path) -> set[str]:

@@ -96,6 +96,7 @@ class Sandbox:
     datasets: Path = REPO / "datasets"
     memory_gb: float = 4.0
     isolate: bool = True         # False only to measure what the sandbox costs (bench/)
+    cache: Path | None = None    # this submission's own ~/.cache (compiled kernels), writable
     missing: list[str] = field(default_factory=list)
 
     def __post_init__(self):
@@ -146,6 +147,8 @@ class Sandbox:
                  "--bind", str(self.work), MOUNT_SUBMISSION,
                  "--bind", str(self.out), MOUNT_OUT,
                  "--chdir", MOUNT_SUBMISSION]
+        if self.cache is not None:
+            args += ["--bind", str(self.cache), "/tmp/home/.cache"]
         return args
 
     def popen(self, argv: list[str], env: dict | None = None, **kwargs) -> subprocess.Popen:
@@ -161,6 +164,8 @@ class Sandbox:
             argv = self.command(argv)
             env = {**env, "HOME": str(self.work / ".home")}
             (self.work / ".home").mkdir(exist_ok=True)
+            if self.cache is not None and not (self.work / ".home" / ".cache").exists():
+                (self.work / ".home" / ".cache").symlink_to(self.cache)
             for key in ("IPYTHONDIR", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR"):
                 env[key] = str(self.work / ".home" / Path(env[key]).name)
         return subprocess.Popen(argv, cwd=cwd, env=env, start_new_session=True, **kwargs)
