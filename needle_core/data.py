@@ -48,10 +48,3 @@ def dataset_files(name: str = "mnist") -> dict[str, str]:
     folder = dataset_dir(name)
     return {key: str(folder / filename) for key, filename in FILES.items()}
 
-
-def grading() -> bool:
-    """True while the autograder runs the notebook (milestones then train on a slice).
-
-    nbgrader sets ``NBGRADER_EXECUTION=autograde`` in the kernel while it grades; the kit does the same.
-    """
-    return os.environ.get("NBGRADER_EXECUTION") == "autograde"

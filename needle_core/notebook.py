@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
+
+
+def grading() -> bool:
+    """True while the notebook is run to be checked, not studied: milestones then train on a slice.
+
+    nbgrader sets ``NBGRADER_EXECUTION`` in the kernel ("autograde" while it grades, "validate"
+    for JupyterLab's Validate button); the kit's grader and ``python -m grader check`` set it too.
+    """
+    return os.environ.get("NBGRADER_EXECUTION") in ("autograde", "validate")
 
 
 def needs(*names: str, made_by: str = "the cells above") -> None:

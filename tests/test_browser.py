@@ -68,9 +68,9 @@ def jupyterlab(root: Path, state: Path):
     (config / "labconfig" / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
-           "NEEDLE_DATASETS": str(ROOT / "datasets"), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           # Validate runs the whole notebook; the milestone then trains on a slice, as in grading.
-           "NEEDLE_GRADING": "1"}
+           "NEEDLE_DATASETS": str(ROOT / "datasets"), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    # Validate runs the whole notebook; nbgrader sets NBGRADER_EXECUTION=validate, so the milestone
+    # trains on a slice, as in grading (needle_core.notebook.grading).
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
                f"--LabApp.workspaces_dir={state / 'workspaces'}",
