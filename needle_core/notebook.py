@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def grading() -> bool:
@@ -27,3 +29,15 @@ def needs(*names: str, made_by: str = "the cells above") -> None:
         raise NotImplementedError(
             f"this cell needs {', '.join(missing)} from {made_by}, which did not finish: "
             f"make the functions that cell calls work, run it, then run this cell again")
+
+
+@contextmanager
+def hidden_test(function: str) -> Iterator[None]:
+    """The frame of a hidden test cell: a failed check or a stub passes through as it is; any other
+    error of the student's code becomes a failed test that names ``function`` and the error."""
+    try:
+        yield
+    except (AssertionError, NotImplementedError):
+        raise
+    except Exception as error:
+        raise AssertionError(f"{function} raised {type(error).__name__} in a hidden test: {error}") from error
