@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,19 +105,34 @@ def scan(folder: Path, secret: set[str]) -> list[Leak]:
 
 
 SCRUBBED = "[This output was removed: it contained code of a hidden test.]\n"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _leaks(text: str, secret: set[str]) -> bool:
+    text = _ANSI.sub("", text)
+    return regions.HIDDEN_DELIMITERS[0] in text or any(line in text for line in secret)
 
 
 def scrub_outputs(nb, secret: set[str]) -> list[str]:
-    """Replace every output of ``nb`` that contains a ``secret`` line (or a hidden-test marker).
+    """Remove from ``nb``'s outputs everything that contains a ``secret`` line (or a hidden-test marker).
 
-    Every kind of output is read: streams, warnings, tracebacks, rich data. Returns the
-    grade ids (or cell numbers) of the cells that had an output removed.
+    Every kind of output is read (colours stripped): a stream loses the lines that leak, an error
+    whose traceback leaks keeps only ``ename: evalue``, anything else that leaks is replaced by a
+    note. Returns the grade ids (or cell numbers) of the cells that had something removed.
     """
     removed = []
     for i, cell in enumerate(nb.cells):
+        where = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {i}"
         for j, output in enumerate(cell.get("outputs", [])):
-            text = "\n".join(_output_texts(output))
-            if regions.HIDDEN_DELIMITERS[0] in text or any(line in text for line in secret):
+            if not _leaks("\n".join(_output_texts(output)), secret):
+                continue
+            removed.append(where)
+            kind = output.get("output_type")
+            if kind == "stream":
+                kept = [line for line in output.get("text", "").splitlines(keepends=True) if not _leaks(line, secret)]
+                output["text"] = "".join(kept) + SCRUBBED
+            elif kind == "error" and not _leaks(f"{output.get('ename')}: {output.get('evalue')}", secret):
+                output["traceback"] = [f"{output.get('ename')}: {output.get('evalue')}"]
+            else:
                 cell.outputs[j] = nbformat.v4.new_output("stream", name="stdout", text=SCRUBBED)
-                removed.append(cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {i}")
     return removed

@@ -73,6 +73,14 @@ def test_outputs_carrying_hidden_lines_are_scrubbed_whatever_their_kind():
         nbformat.v4.new_output("stream", name="stdout", text="nothing to see\n"),
     ]
     nb.cells.append(cell)
-    assert scrub_outputs(nb, secret) == ["test_x_hidden"] * 3
-    assert [o.get("text") for o in cell.outputs[:3]] == [SCRUBBED] * 3
-    assert cell.outputs[3].text == "nothing to see\n"
+    cell.outputs.append(nbformat.v4.new_output("error", ename="E", evalue="assert secret_check(42) failed",
+                                               traceback=["whatever"]))
+    cell.outputs.append(nbformat.v4.new_output("error", ename="E", evalue="fine",
+                                               traceback=["\x1b[0;32massert\x1b[0m secret_check(\x1b[0;36m42\x1b[0m)"]))
+    assert scrub_outputs(nb, secret) == ["test_x_hidden"] * 5
+    stream, error, display, untouched, leaky_error, coloured = cell.outputs
+    assert stream.text == "warning at line 3:\n" + SCRUBBED             # only the leaking line goes
+    assert error.traceback == ["E: fine"] and error.evalue == "fine"    # the message stays, the code goes
+    assert display.text == SCRUBBED and leaky_error.text == SCRUBBED
+    assert coloured.traceback == ["E: fine"]                            # colours do not hide a leak
+    assert untouched.text == "nothing to see\n"
