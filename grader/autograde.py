@@ -18,6 +18,7 @@ import tempfile
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -31,8 +32,8 @@ from . import trusted
 from .assignments import REPO, Assignment
 from .course import Course, student_files
 from .errors import GraderError
-from .grading import (Graded, Job, Limits, build_cache_seed, build_scratch, grade_submission, hidden_lines,
-                      own_cache)
+from .grading import (Graded, Job, Limits, build_cache_seed, grade_points, grade_submission, hidden_lines,
+                      sandbox_for)
 from .leakscan import scrub_outputs
 from .regions import has_hidden
 from .sandbox import Sandbox
@@ -45,15 +46,6 @@ NOTE_CELL = "needle_grading_note"
 Outcome = Graded
 
 
-def describe(g: Graded) -> str:
-    score, best = g.score
-    flags = f"  flagged: {', '.join(c.grade_id for c in g.flags)}" if g.flags else ""
-    return f"{g.student:<28} {g.status:<10} {score:>5g}/{best:<5g} {g.seconds:6.1f} s{flags}"
-
-
-Graded.describe = describe   # type: ignore[attr-defined]
-
-
 def reference_results(course: Course, a: Assignment, limits: Limits, isolate: bool = True,
                       cache_seed: Path | None = None) -> dict:
     """The trusted tests run on the reference solution (the source folder), once per run."""
@@ -61,41 +53,24 @@ def reference_results(course: Course, a: Assignment, limits: Limits, isolate: bo
     probes = trusted.probes_file(a.folder)
     if not probes.is_file():
         raise GraderError(f"{a.name} has no trusted tests: write {probes.relative_to(REPO)}")
-    text = probes.read_text()
-    ids = _grade_ids(source)
-    job = make_job(course, a, "reference", limits, reference={i: None for i in ids}, isolate=isolate)
+    job = make_job(course, a, "reference", limits, reference={}, isolate=isolate, cache_seed=cache_seed)
     job.submitted = source
-    job.cache_seed = cache_seed
+    ids = list(job.points)
     with tempfile.TemporaryDirectory(prefix="grade-reference-") as tmp:
-        scratch, out = Path(tmp, "submission"), Path(tmp, "out")
-        scratch.mkdir()
-        out.mkdir()
-        build_scratch(job, scratch)
-        sandbox = Sandbox(scratch, out, datasets=job.datasets, memory_gb=limits.memory_gb, isolate=isolate,
-                          cache=own_cache(cache_seed, Path(tmp, "cache")))
-        results = trusted.run(sandbox, text, ids, max(limits.cell_timeout, 60))
+        sandbox, _ = sandbox_for(job, Path(tmp))
+        results = trusted.run(sandbox, job.probes, ids, max(limits.cell_timeout, 60))
     failed = {i: r.error for i, r in results.items() if not r.ok}
     if failed or set(results) != set(ids):
         raise trusted.ProbeError(f"the reference of {a.name} fails its trusted tests: {failed}")
     return results
 
 
-def _grade_ids(source: Path) -> list[str]:
-    ids = []
-    for path in sorted(source.glob("*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and cell.cell_type == "code":
-                ids.append(meta["grade_id"])
-    return ids
-
-
 def make_job(course: Course, a: Assignment, student: str, limits: Limits, reference: dict,
-             isolate: bool = True) -> Job:
+             isolate: bool = True, cache_seed: Path | None = None) -> Job:
     probes = trusted.probes_file(a.folder).read_text()
     return Job(a.name, student, course.submitted(student, a), course.source(a), course.release(a),
-               student_files(a), probes, reference, trusted.tolerances(probes), limits,
-               REPO / "datasets", isolate)
+               student_files(a), probes, reference, grade_points(course.source(a)), trusted.tolerances(probes),
+               limits, REPO / "datasets", isolate, cache_seed)
 
 
 def backup_gradebook(course: Course) -> Path | None:
@@ -199,9 +174,7 @@ def grade_one(course: Course, a: Assignment, student: str, limits: Limits | None
     with tempfile.TemporaryDirectory(prefix="grade-cache-") as tmp:
         seed = build_cache_seed(a.code, Path(tmp))
         reference = reference_results(course, a, limits, isolate, seed)
-        job = make_job(course, a, student, limits, reference, isolate)
-        job.cache_seed = seed
-        graded = grade_submission(job)
+        graded = grade_submission(make_job(course, a, student, limits, reference, isolate, seed))
     record(course, a, graded, hidden_lines(course.source(a)), _hidden_ids(course.source(a)))
     return graded
 
@@ -240,10 +213,9 @@ def _grade_all(course: Course, a: Assignment, students: list[str], limits: Limit
     results = []
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, limits.jobs)) as pool:
-        jobs = [make_job(course, a, s, limits, reference, isolate) for s in students]
-        for job in jobs:
-            job.cache_seed = seed
-        futures = [pool.submit(grade_submission, job) for job in jobs]
+        template = make_job(course, a, "", limits, reference, isolate, seed)   # read the source once
+        futures = [pool.submit(grade_submission, replace(template, student=s, submitted=course.submitted(s, a)))
+                   for s in students]
         bar = progress(as_completed(futures), f"autograding {a.name}", show_progress,
                        total=len(futures), unit="submission")
         for future in bar:
@@ -251,7 +223,7 @@ def _grade_all(course: Course, a: Assignment, students: list[str], limits: Limit
             record(course, a, graded, secret, hidden_ids)     # only this thread writes grades
             results.append(graded)
             if show_progress:
-                bar.write(describe(graded))
+                bar.write(graded.describe())
     results.sort(key=lambda g: g.student)
     write_report(course, a, results, time.perf_counter() - start)
     return results

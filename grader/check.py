@@ -12,8 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import textwrap
 import time
@@ -24,9 +22,9 @@ import nbformat
 
 from . import assignments
 from .errors import GraderError
-from .grading import Limits
+from .grading import Limits, run_notebook
 from .regions import has_hidden
-from .sandbox import MOUNT_SCRIPTS, MOUNT_SUBMISSION, Sandbox, kill_group
+from .sandbox import Sandbox
 from .text_table import format_table
 
 COPY = re.compile(r"(-Copy\d+|\.bak|\s\(\d+\))$")
@@ -129,20 +127,10 @@ def run_checks(target: str | Path, cell_timeout: int = Limits.cell_timeout, mile
 
 
 def _execute(sandbox: Sandbox, name: str, cell_timeout: int):
-    out = sandbox.out / f"{Path(name).stem}.executed.ipynb"
-    proc = sandbox.popen([sys.executable, "-I", sandbox.path(f"{MOUNT_SCRIPTS}/run_notebook.py"),
-                          sandbox.path(f"{MOUNT_SUBMISSION}/{name}"), sandbox.path(f"/out/{out.name}"),
-                          str(cell_timeout)],
-                         env={"NBGRADER_EXECUTION": "autograde"},
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        log, _ = proc.communicate(timeout=3600)
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        raise GraderError("the check ran for an hour and was stopped") from None
-    if not out.is_file():
-        raise GraderError("the notebook could not be run:\n" + log.decode(errors="replace")[-3000:])
-    return nbformat.read(out, as_version=4)
+    executed, log = run_notebook(sandbox, name, cell_timeout, deadline=time.monotonic() + 3600)
+    if executed is None:
+        raise GraderError("the notebook could not be run to the end within an hour:\n" + log[-3000:])
+    return executed
 
 
 def _grade(name: str, nb, executed) -> list[TestResult]:

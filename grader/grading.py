@@ -1,7 +1,7 @@
 """Grade one submission: a private scratch copy, the notebook and the trusted tests run in the
 sandbox, verdicts decided here. Pure data in, pure data out: :func:`grade_submission` writes
 nothing outside its own temporary folder, so it can run in a thread, a process or on another
-machine; the gradebook is written by the caller alone (:mod:`grader.record`).
+machine; the gradebook is written by the caller alone (:func:`grader.autograde.record`).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class Job:
     student_files: list[str]             # files the student edits (relative paths)
     probes: str                          # the text of probes.py
     reference: dict                      # grade_id -> trusted.ProbeResult of the reference
+    points: dict[str, float]             # grade_id -> points of every graded cell (grade_points)
     tolerances: dict
     limits: Limits
     datasets: Path
@@ -87,6 +88,22 @@ class Graded:
     @property
     def flags(self) -> list[CellResult]:
         return [c for c in self.cells if c.flagged]
+
+    def describe(self) -> str:
+        score, best = self.score
+        flags = f"  flagged: {', '.join(c.grade_id for c in self.flags)}" if self.flags else ""
+        return f"{self.student:<28} {self.status:<10} {score:>5g}/{best:<5g} {self.seconds:6.1f} s{flags}"
+
+
+def grade_points(source: Path) -> dict[str, float]:
+    """{grade_id: points} of every graded code cell of the source notebooks, in notebook order."""
+    points = {}
+    for path in sorted(source.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and cell.cell_type == "code":
+                points[meta["grade_id"]] = float(meta.get("points", 0))
+    return points
 
 
 # ------------------------------------------------------------------ the scratch copy
@@ -160,12 +177,16 @@ def prepare_notebook(submitted: Path | None, source: Path, release: Path) -> nbf
 
 # ------------------------------------------------------------------ running
 
-def _run_notebook(sandbox: Sandbox, name: str, limits: Limits, deadline: float) -> tuple[dict | None, str]:
-    """Execute ``name`` (in the scratch copy) in the sandbox; the executed notebook, or None."""
-    out = sandbox.out / f"{name}.executed.ipynb"
+def run_notebook(sandbox: Sandbox, filename: str, cell_timeout: int, deadline: float) -> tuple[dict | None, str]:
+    """Execute ``filename`` (a notebook of the scratch copy) in the sandbox, as grading runs it.
+
+    Returns the executed notebook (None if it ran past ``deadline`` or came back unreadable) and
+    the end of the runner's log. ``check`` runs students' notebooks through here too.
+    """
+    out = sandbox.out / f"{Path(filename).stem}.executed.ipynb"
     proc = sandbox.popen([sys.executable, "-I", sandbox.path(f"{MOUNT_SCRIPTS}/run_notebook.py"),
-                          sandbox.path(f"{MOUNT_SUBMISSION}/{name}.ipynb"),
-                          sandbox.path(f"/out/{out.name}"), str(limits.cell_timeout)],
+                          sandbox.path(f"{MOUNT_SUBMISSION}/{filename}"),
+                          sandbox.path(f"/out/{out.name}"), str(cell_timeout)],
                          env={"NBGRADER_EXECUTION": "autograde"},
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
@@ -199,23 +220,30 @@ def _errors(cell) -> list[str]:
             if o.get("output_type") == "error"]
 
 
+def sandbox_for(job: Job, tmp: Path) -> tuple[Sandbox, list[str]]:
+    """A sandbox over a fresh scratch copy of the job's submission in ``tmp``; also the files it lacks."""
+    scratch, out = Path(tmp, "submission"), Path(tmp, "out")
+    scratch.mkdir()
+    out.mkdir()
+    missing = build_scratch(job, scratch)
+    sandbox = Sandbox(scratch, out, datasets=job.datasets, memory_gb=job.limits.memory_gb,
+                      isolate=job.isolate, cache=own_cache(job.cache_seed, Path(tmp, "cache")))
+    return sandbox, missing
+
+
 def grade_submission(job: Job) -> Graded:
     """Grade one submission; writes nothing outside its own temporary folder."""
     start = time.monotonic()
     deadline = start + job.limits.submission_timeout
     with tempfile.TemporaryDirectory(prefix=f"grade-{job.student}-") as tmp:
-        scratch, out = Path(tmp, "submission"), Path(tmp, "out")
-        scratch.mkdir()
-        out.mkdir()
-        missing = build_scratch(job, scratch)
-        sandbox = Sandbox(scratch, out, datasets=job.datasets, memory_gb=job.limits.memory_gb,
-                          isolate=job.isolate, cache=own_cache(job.cache_seed, Path(tmp, "cache")))
+        sandbox, missing = sandbox_for(job, Path(tmp))
+        scratch = sandbox.work
         notebooks, logs, status = {}, [], "graded"
         for source_nb in sorted(job.source.glob("*.ipynb")):
             name = source_nb.stem
             nb = prepare_notebook(job.submitted / source_nb.name, source_nb, job.release / source_nb.name)
             nbformat.write(nb, scratch / source_nb.name)
-            executed, log = _run_notebook(sandbox, name, job.limits, deadline)
+            executed, log = run_notebook(sandbox, source_nb.name, job.limits.cell_timeout, deadline)
             logs.append(log)
             if executed is None and "ran past its time limit" in log:
                 status = "time limit"
@@ -241,14 +269,8 @@ def _cell_results(job: Job, notebooks: dict, results: dict) -> list[CellResult]:
         for cell in nb.cells:
             if _grade_id(cell) and cell.cell_type == "code":
                 graded_cells[_grade_id(cell)] = cell
-    points = {}
-    for source_nb in sorted(job.source.glob("*.ipynb")):
-        for cell in nbformat.read(source_nb, as_version=4).cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and cell.cell_type == "code":
-                points[meta["grade_id"]] = float(meta.get("points", 0))
     cells = []
-    for grade_id, max_points in points.items():
+    for grade_id, max_points in job.points.items():
         if grade_id not in job.reference:
             raise trusted.ProbeError(f"probes.py of {job.assignment} has no trusted test {grade_id!r}")
         result = results.get(grade_id, trusted.ProbeResult(False, "not run"))
