@@ -5,11 +5,10 @@ and math typeset by the bundled MathJax in a real browser."""
 from __future__ import annotations
 
 import html
-import os
+import logging
 import re
 import shutil
-import subprocess
-import sys
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,23 +26,56 @@ ROOT = Path(__file__).resolve().parent.parent
 HOOKS = ROOT / "docs" / "_site" / "hooks.py"
 
 
-def build(site: Path, docs: Path = ROOT / "docs", config: Path | None = None) -> subprocess.CompletedProcess:
-    """``mkdocs build --strict`` of ``docs`` into ``site`` with the kit's mkdocs.yml."""
-    if config is None:
-        settings = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
-        settings.update(docs_dir=str(docs), site_dir=str(site), hooks=[str(HOOKS)],
-                        watch=[str(ROOT / path) for path in settings.get("watch", [])])
-        config = site.parent / f"{site.name}-mkdocs.yml"
-        config.write_text(yaml.safe_dump(settings, allow_unicode=True))
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config)],
-                          capture_output=True, text=True, timeout=300, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+@dataclass
+class Built:
+    """The outcome of a build: did it succeed, and what mkdocs logged."""
+
+    ok: bool
+    log: str
+
+
+def build(site: Path, docs: Path = ROOT / "docs") -> Built:
+    """``mkdocs build --strict`` of ``docs`` into ``site`` with the kit's mkdocs.yml.
+
+    The build runs in this process, as the ``mkdocs build`` command runs it (load the config,
+    the plugins' start-up, build, shut-down): a subprocess would import mkdocs, and nbformat
+    for the hooks, again for every build, which is most of a build's time.
+    """
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    settings = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    settings.update(docs_dir=str(docs), site_dir=str(site), hooks=[str(HOOKS)],
+                    watch=[str(ROOT / path) for path in settings.get("watch", [])])
+    config_file = site.parent / f"{site.name}-mkdocs.yml"
+    config_file.write_text(yaml.safe_dump(settings, allow_unicode=True))
+    records: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: records.append(f"{record.levelname}: {record.getMessage()}")  # type: ignore
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    try:
+        config = load_config(config_file=str(config_file), strict=True)
+        config.plugins.on_startup(command="build", dirty=False)
+        try:
+            mkdocs_build(config, dirty=False)
+        finally:
+            config.plugins.on_shutdown()
+        ok = True
+    except MkDocsException as error:
+        records.append(f"{type(error).__name__}: {error}")
+        ok = False
+    finally:
+        logger.removeHandler(handler)
+    return Built(ok, "\n".join(records))
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     site = tmp_path_factory.mktemp("docs") / "site"
     result = build(site)
-    assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}"
+    assert result.ok, f"mkdocs build --strict failed:\n{result.log}"
     return site
 
 
@@ -182,8 +214,8 @@ def test_strict_build_fails_on_a_broken_link_and_a_missing_page(tmp_path):
         f.write("\nSee [the missing page](no-such-page.md).\n")
     (docs / "glossary.md").unlink()
     result = build(tmp_path / "site", docs)
-    assert result.returncode != 0
-    output = result.stdout + result.stderr
+    assert not result.ok
+    output = result.log
     assert "no-such-page.md" in output, output
     assert "glossary.md" in output, output
 
