@@ -2,7 +2,8 @@
 
 ``nd.NDArray`` is a flat float32 buffer seen through shape, strides and offset, on one of
 the devices ``nd.cpu_numpy()``, ``nd.cpu()`` and ``nd.cuda()``. ``array_api`` is the array
-library the autograd ops compute with: numpy for numpy arrays, this module for NDArrays.
+library the autograd ops compute with: numpy for numpy arrays, this module for NDArrays;
+``NDArrayLike`` (numpy array or NDArray) is the type of the arrays it takes and gives.
 
 Choices made where the course's NDArray leaves room:
 
@@ -23,3 +24,4 @@ Choices made where the course's NDArray leaves room:
 
 from .ndarray import *  # noqa: F401,F403
 from .ndarray import __all__  # noqa: F401
+from .array_api import Axes, NDArrayLike  # the types of the seam between the ops and the arrays

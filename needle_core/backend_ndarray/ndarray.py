@@ -19,12 +19,14 @@ In a4 you write the stride arithmetic: ``reshape``, ``permute``, ``broadcast_to`
 
 from __future__ import annotations
 
-from typing import Any
-
 import math
+from collections.abc import Iterable, Sequence
 from numbers import Integral, Number
+from typing import Any, TypeAlias, cast
 
 import numpy as np
+import numpy.typing as npt
+from numpy.typing import DTypeLike
 
 from . import ndarray_backend_cpu, ndarray_backend_numpy
 
@@ -33,8 +35,14 @@ __all__ = [
     "array", "empty", "full", "broadcast_to", "reshape", "maximum", "log", "exp", "tanh", "sum",
 ]
 
+Axes: TypeAlias = int | Sequence[int] | None
+"""The axes of a reduction: one axis, several, or None for all of them."""
 
-def prod(shape) -> int:
+Index: TypeAlias = int | slice | tuple[int | slice, ...]
+"""An NDArray index: an int or a slice per axis (ints keep their axis, with size 1)."""
+
+
+def prod(shape: Iterable[int]) -> int:
     return math.prod(shape)
 
 
@@ -47,21 +55,21 @@ class BackendDevice:
     ``device.ewise_add(...)``, ``device.Array(size)``.
     """
 
-    def __init__(self, name: str, mod, why_disabled: str = ""):
+    def __init__(self, name: str, mod: Any, why_disabled: str = "") -> None:
         self.name = name
         self.mod = mod
         self._why_disabled = why_disabled
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, BackendDevice) and self.name == other.name
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(("backend_ndarray", self.name))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return self.name + "()"
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in ("mod", "name", "_why_disabled"):
             raise AttributeError(name)
         if self.mod is None:
@@ -91,45 +99,45 @@ class BackendDevice:
 
     # -- arrays on this device
 
-    def randn(self, *shape, dtype="float32"):
+    def randn(self, *shape: int, dtype: DTypeLike = "float32") -> NDArray:
         """Standard normal samples (drawn by numpy's global generator)."""
         return NDArray(np.random.randn(*shape).astype(_check_dtype(dtype)), device=self)
 
-    def rand(self, *shape, dtype="float32"):
+    def rand(self, *shape: int, dtype: DTypeLike = "float32") -> NDArray:
         """Uniform samples in [0, 1) (drawn by numpy's global generator)."""
         return NDArray(np.random.rand(*shape).astype(_check_dtype(dtype)), device=self)
 
-    def one_hot(self, n, i, dtype="float32"):
+    def one_hot(self, n: int, i: npt.ArrayLike, dtype: DTypeLike = "float32") -> NDArray:
         """Rows of the n×n identity: ``one_hot(n, i)[k, j] = 1 if j == i[k] else 0``."""
         return NDArray(np.eye(n, dtype=_check_dtype(dtype))[np.asarray(i)], device=self)
 
-    def empty(self, shape, dtype="float32"):
+    def empty(self, shape: Sequence[int], dtype: DTypeLike = "float32") -> NDArray:
         """An uninitialized compact array."""
         _check_dtype(dtype)
         return NDArray.make(tuple(shape), device=self)
 
-    def full(self, shape, fill_value, dtype="float32"):
+    def full(self, shape: Sequence[int], fill_value: float, dtype: DTypeLike = "float32") -> NDArray:
         arr = self.empty(shape, dtype)
         arr.fill(fill_value)
         return arr
 
     # -- the names autograd's devices share (Tensor creation)
 
-    def array(self, data, dtype=None):
+    def array(self, data: Any, dtype: DTypeLike | None = None) -> NDArray:
         """A new float32 array on this device holding ``data`` (a copy)."""
         _check_dtype(dtype)
         if isinstance(data, NDArray):
             return NDArray(data, device=self)
         return NDArray(np.asarray(data, dtype=np.float32), device=self)
 
-    def ones(self, shape, dtype="float32"):
+    def ones(self, shape: Sequence[int], dtype: DTypeLike = "float32") -> NDArray:
         return self.full(shape, 1.0, dtype)
 
-    def zeros(self, shape, dtype="float32"):
+    def zeros(self, shape: Sequence[int], dtype: DTypeLike = "float32") -> NDArray:
         return self.full(shape, 0.0, dtype)
 
 
-def _check_dtype(dtype):
+def _check_dtype(dtype: DTypeLike | None) -> type[np.float32]:
     if dtype is not None and np.dtype(dtype) != np.float32:
         raise ValueError(f"NDArray holds float32 only, not {dtype}")
     return np.float32
@@ -189,7 +197,7 @@ class NDArray:
     _device: "BackendDevice"
     _handle: Any
 
-    def __init__(self, other, device=None):
+    def __init__(self, other: Any, device: BackendDevice | None = None) -> None:
         if isinstance(other, NDArray):
             if device is None:
                 device = other.device
@@ -202,7 +210,7 @@ class NDArray:
                 device.from_numpy(data, array._handle)
             self._init(array)
 
-    def _init(self, other: NDArray):
+    def _init(self, other: NDArray) -> None:
         self._shape = other._shape
         self._strides = other._strides
         self._offset = other._offset
@@ -210,7 +218,7 @@ class NDArray:
         self._handle = other._handle
 
     @staticmethod
-    def compact_strides(shape) -> tuple:
+    def compact_strides(shape: Sequence[int]) -> tuple:
         """Row-major strides of ``shape``: the last axis has stride 1, and each axis
         steps over one whole entry of the axes after it."""
         stride, strides = 1, []
@@ -220,7 +228,8 @@ class NDArray:
         return tuple(reversed(strides))
 
     @staticmethod
-    def make(shape, strides=None, device=None, handle=None, offset=0) -> NDArray:
+    def make(shape: Sequence[int], strides: Sequence[int] | None = None, device: BackendDevice | None = None,
+             handle: Any = None, offset: int = 0) -> NDArray:
         """An NDArray with these fields; a new buffer of ``prod(shape)`` floats when ``handle`` is None."""
         array = NDArray.__new__(NDArray)
         array._shape = tuple(int(n) for n in shape)
@@ -258,19 +267,19 @@ class NDArray:
     def size(self) -> int:
         return prod(self._shape)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"NDArray({self.numpy()!r}, device={self.device!r})"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.numpy())
 
     # -- data movement
 
-    def fill(self, value):
+    def fill(self, value: float) -> None:
         """Set every entry of the underlying buffer to ``value`` (in place)."""
         self._device.fill(self._handle, value)
 
-    def to(self, device) -> NDArray:
+    def to(self, device: BackendDevice) -> NDArray:
         """The same values on ``device`` (this array itself when it is already there)."""
         if device == self.device:
             return self
@@ -306,7 +315,7 @@ class NDArray:
         return out
         ### END SOLUTION
 
-    def as_strided(self, shape, strides) -> NDArray:
+    def as_strided(self, shape: Sequence[int], strides: Sequence[int]) -> NDArray:
         """A view of the same buffer with another shape and strides (and the same offset)."""
         if len(shape) != len(strides):
             raise ValueError(f"as_strided: shape {shape} and strides {strides} differ in length")
@@ -320,7 +329,7 @@ class NDArray:
 
     # -- views
 
-    def reshape(self, new_shape) -> NDArray:
+    def reshape(self, new_shape: Sequence[int]) -> NDArray:
         """A view with shape ``new_shape`` and the same entries in row-major order.
 
         Only a compact array can be reshaped without copying, and then the answer is
@@ -345,7 +354,7 @@ class NDArray:
         return self.as_strided(new_shape, NDArray.compact_strides(new_shape))
         ### END SOLUTION
 
-    def permute(self, new_axes) -> NDArray:
+    def permute(self, new_axes: Sequence[int]) -> NDArray:
         """A view with the axes reordered: axis k of the result is axis ``new_axes[k]`` of self.
 
         For a matrix, ``permute((1, 0))`` is the transpose. Nothing moves in memory:
@@ -362,7 +371,7 @@ class NDArray:
                                tuple(self.strides[i] for i in new_axes))
         ### END SOLUTION
 
-    def broadcast_to(self, new_shape) -> NDArray:
+    def broadcast_to(self, new_shape: Sequence[int]) -> NDArray:
         """A view with shape ``new_shape`` that repeats entries along new or size-1 axes.
 
         numpy's rule: align the shapes on the right; each axis of self must have size 1
@@ -382,7 +391,7 @@ class NDArray:
         return self.as_strided(new_shape, tuple(strides))
         ### END SOLUTION
 
-    def _index_slices(self, idxs) -> tuple:
+    def _index_slices(self, idxs: Index) -> tuple[tuple[int, int, int], ...]:
         """``idxs`` as one (start, stop, step) per axis, in range; an int i means i:i+1."""
         if not isinstance(idxs, tuple):
             idxs = (idxs,)
@@ -402,14 +411,14 @@ class NDArray:
                 raise TypeError(f"NDArray indices are ints and slices, not {type(idx).__name__}")
         return tuple(out)
 
-    def __getitem__(self, idxs) -> NDArray:
+    def __getitem__(self, idxs: Index) -> NDArray:
         """The view ``self[idxs]``: ints and slices (with steps, also negative) per axis.
 
         Unlike numpy, an int keeps its axis, with size 1: ``A[1, 2:5]`` of a 4×6 array has
         shape (1, 3). Nothing is copied: the result shares self's buffer.
 
-        The indices reach you already normalized as ``(start, stop, step)`` per axis
-        (Python's ``slice.indices``). Along an axis of stride s, the selected entries are
+        The indices reach you already normalized, as ``slices``: one ``(start, stop, step)``
+        per axis (Python's ``slice.indices``). Along an axis of stride s, the selected entries are
         positions start, start+step, …, so the view has, for that axis,
 
             size    len(range(start, stop, step))
@@ -417,10 +426,10 @@ class NDArray:
 
         and it starts ``start · s`` further into the buffer: add that to the offset.
         """
-        idxs = self._index_slices(idxs)
+        slices = self._index_slices(idxs)
         ### BEGIN SOLUTION a4
         shape, strides, offset = [], [], self._offset
-        for (start, stop, step), stride in zip(idxs, self.strides):
+        for (start, stop, step), stride in zip(slices, self.strides):
             shape.append(len(range(start, stop, step)))
             strides.append(stride * step)
             offset += start * stride
@@ -428,7 +437,7 @@ class NDArray:
                             offset=offset)
         ### END SOLUTION
 
-    def __setitem__(self, idxs, other):
+    def __setitem__(self, idxs: Index, other: NDArray | float) -> None:
         """Write into the view ``self[idxs]``: an NDArray of the view's size (or one that
         broadcasts to its shape), or a number for every entry."""
         view = self[idxs]
@@ -447,7 +456,7 @@ class NDArray:
 
     # -- element-wise arithmetic (compact operands of equal shape, or a number)
 
-    def _ewise_or_scalar(self, other, ewise_name, scalar_name):
+    def _ewise_or_scalar(self, other: NDArray | float, ewise_name: str, scalar_name: str) -> NDArray:
         out = NDArray.make(self.shape, device=self.device)
         if out.size == 0:
             return out
@@ -465,85 +474,85 @@ class NDArray:
             return NotImplemented
         return out
 
-    def _unary(self, name):
+    def _unary(self, name: str) -> NDArray:
         out = NDArray.make(self.shape, device=self.device)
         if out.size:
             getattr(self.device, name)(self.compact()._handle, out._handle)
         return out
 
-    def __add__(self, other):
+    def __add__(self, other: NDArray | float) -> NDArray:
         return self._ewise_or_scalar(other, "ewise_add", "scalar_add")
 
     __radd__ = __add__
 
-    def __sub__(self, other):
+    def __sub__(self, other: NDArray | float) -> NDArray:
         return self + (-other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: float) -> NDArray:
         return other + (-self)
 
-    def __mul__(self, other):
+    def __mul__(self, other: NDArray | float) -> NDArray:
         return self._ewise_or_scalar(other, "ewise_mul", "scalar_mul")
 
     __rmul__ = __mul__
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: NDArray | float) -> NDArray:
         return self._ewise_or_scalar(other, "ewise_div", "scalar_div")
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: float) -> NDArray:
         return full(self.shape, other, device=self.device) / self
 
-    def __neg__(self):
+    def __neg__(self) -> NDArray:
         return self * (-1.0)
 
-    def __pow__(self, other):
+    def __pow__(self, other: NDArray | float) -> NDArray:
         return self._ewise_or_scalar(other, "ewise_power", "scalar_power")
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: float) -> NDArray:
         return full(self.shape, other, device=self.device) ** self
 
-    def maximum(self, other):
+    def maximum(self, other: NDArray | float) -> NDArray:
         return self._ewise_or_scalar(other, "ewise_maximum", "scalar_maximum")
 
     # comparisons give 1.0 where true and 0.0 where false
-    def __eq__(self, other):
+    def __eq__(self, other: NDArray | float) -> NDArray:  # type: ignore[override]
         return self._ewise_or_scalar(other, "ewise_eq", "scalar_eq")
 
-    def __ge__(self, other):
+    def __ge__(self, other: NDArray | float) -> NDArray:
         return self._ewise_or_scalar(other, "ewise_ge", "scalar_ge")
 
-    def __ne__(self, other):
+    def __ne__(self, other: NDArray | float) -> NDArray:  # type: ignore[override]
         return 1 - (self == other)
 
-    def __gt__(self, other):
+    def __gt__(self, other: NDArray | float) -> NDArray:
         return (self >= other) * (self != other)
 
-    def __lt__(self, other):
+    def __lt__(self, other: NDArray | float) -> NDArray:
         return 1 - (self >= other)
 
-    def __le__(self, other):
+    def __le__(self, other: NDArray | float) -> NDArray:
         return 1 - (self > other)
 
     __hash__ = None  # type: ignore[assignment]   # == is element-wise
 
-    def log(self):
+    def log(self) -> NDArray:
         return self._unary("ewise_log")
 
-    def exp(self):
+    def exp(self) -> NDArray:
         return self._unary("ewise_exp")
 
-    def tanh(self):
+    def tanh(self) -> NDArray:
         return self._unary("ewise_tanh")
 
-    def sin(self):
+    def sin(self) -> NDArray:
         return self._unary("ewise_sin")
 
-    def cos(self):
+    def cos(self) -> NDArray:
         return self._unary("ewise_cos")
 
     # -- matrix product and reductions
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: NDArray) -> NDArray:
         """The product of two matrices: (m, n) @ (n, p) → (m, p).
 
         With batch axes, (…, m, n) @ (…, n, p): the batch axes broadcast as in numpy and
@@ -566,7 +575,7 @@ class NDArray:
             self.device.matmul(self.compact()._handle, other.compact()._handle, out._handle, m, n, p)
         return out
 
-    def _batched_matmul(self, other):
+    def _batched_matmul(self, other: NDArray) -> NDArray:
         batch = tuple(np.broadcast_shapes(self.shape[:-2], other.shape[:-2]))
         a = self.broadcast_to(batch + self.shape[-2:])
         b = other.broadcast_to(batch + other.shape[-2:])
@@ -576,11 +585,11 @@ class NDArray:
                 b.shape[-2:])
         return out
 
-    def _reduce(self, axis, keepdims, name):
+    def _reduce(self, axis: Axes, keepdims: bool, name: str) -> NDArray:
         if axis is None:
             axes = tuple(range(self.ndim))
         else:
-            axes = (axis,) if isinstance(axis, Integral) else tuple(axis)
+            axes = (int(axis),) if isinstance(axis, Integral) else tuple(cast("Sequence[int]", axis))
             for a in axes:
                 if not -self.ndim <= a < self.ndim:
                     raise ValueError(f"{name}: axis {a} is out of range for shape {self.shape}")
@@ -602,55 +611,57 @@ class NDArray:
             getattr(self.device, "reduce_" + name)(rows._handle, out._handle, reduce_size)
         return out.reshape(out_shape)
 
-    def sum(self, axis=None, keepdims=False):
+    def sum(self, axis: Axes = None, keepdims: bool = False) -> NDArray:
         """Sum over ``axis`` (an int, a tuple of ints, or None for all axes)."""
         return self._reduce(axis, keepdims, "sum")
 
-    def max(self, axis=None, keepdims=False):
+    def max(self, axis: Axes = None, keepdims: bool = False) -> NDArray:
         """Maximum over ``axis`` (an int, a tuple of ints, or None for all axes)."""
         return self._reduce(axis, keepdims, "max")
 
 
 # ---------------------------------------------------------------- functions
 
-def array(a, dtype="float32", device=None) -> NDArray:
+def array(a: Any, dtype: DTypeLike = "float32", device: BackendDevice | None = None) -> NDArray:
     """A new NDArray holding a copy of ``a``."""
     _check_dtype(dtype)
     return NDArray(a, device=device)
 
 
-def empty(shape, dtype="float32", device=None) -> NDArray:
+def empty(shape: Sequence[int], dtype: DTypeLike = "float32",
+          device: BackendDevice | None = None) -> NDArray:
     return (default_device() if device is None else device).empty(shape, dtype)
 
 
-def full(shape, fill_value, dtype="float32", device=None) -> NDArray:
+def full(shape: Sequence[int], fill_value: float, dtype: DTypeLike = "float32",
+         device: BackendDevice | None = None) -> NDArray:
     return (default_device() if device is None else device).full(shape, fill_value, dtype)
 
 
-def broadcast_to(array, new_shape) -> NDArray:
+def broadcast_to(array: NDArray, new_shape: Sequence[int]) -> NDArray:
     return array.broadcast_to(new_shape)
 
 
-def reshape(array, new_shape) -> NDArray:
+def reshape(array: NDArray, new_shape: Sequence[int]) -> NDArray:
     return array.reshape(new_shape)
 
 
-def maximum(a, b) -> NDArray:
+def maximum(a: NDArray, b: NDArray | float) -> NDArray:
     return a.maximum(b)
 
 
-def log(a) -> NDArray:
+def log(a: NDArray) -> NDArray:
     return a.log()
 
 
-def exp(a) -> NDArray:
+def exp(a: NDArray) -> NDArray:
     return a.exp()
 
 
-def tanh(a) -> NDArray:
+def tanh(a: NDArray) -> NDArray:
     return a.tanh()
 
 
-def sum(a, axis=None, keepdims=False) -> NDArray:  # noqa: A001 (the course's name)
+def sum(a: NDArray, axis: Axes = None, keepdims: bool = False) -> NDArray:  # noqa: A001 (the course's name)
     return a.sum(axis=axis, keepdims=keepdims)
 

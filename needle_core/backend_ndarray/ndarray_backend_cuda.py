@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +60,7 @@ __global__ void kit_ewise_cos(const float* a, float* out, int n) {
 }
 """
 
-_functions: dict = {}  # (file, kernel) → (module, function); the kit's kernels by name
+_functions: dict[Any, Any] = {}  # (file, kernel) → (module, function); the kit's kernels by name
 
 
 def backend_name() -> str:
@@ -91,7 +93,7 @@ def enabled() -> bool:
     return _enabled
 
 
-def _kernel(filename: str, name: str):
+def _kernel(filename: str, name: str) -> Any:
     """The kernel ``name`` of ``cuda_kernels/<filename>``.
 
     ``nc.load_kernels`` compiles a file once per process and again only when it changes,
@@ -109,14 +111,14 @@ def _kernel(filename: str, name: str):
     return cached[1]
 
 
-def _grid(n: int, threads: int = THREADS):
+def _grid(n: int, threads: int = THREADS) -> tuple[int, int]:
     return ((n + threads - 1) // threads, 1)
 
 
 class Array:
     """A device buffer of ``size`` float32 values."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int) -> None:
         self.size = size
         self.buf = nc.mem_alloc(max(size, 1) * 4)
 
@@ -125,7 +127,7 @@ class Array:
         return int(self.buf.ptr())
 
 
-def to_numpy(a, shape, strides, offset):
+def to_numpy(a: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> np.ndarray:
     host = np.empty(a.size, dtype=np.float32)
     if a.size:
         nc.memcpy_dtoh(host, a.buf)
@@ -134,18 +136,18 @@ def to_numpy(a, shape, strides, offset):
     return view.copy()
 
 
-def from_numpy(a, out):
+def from_numpy(a: np.ndarray, out: Array) -> None:
     data = np.ascontiguousarray(a, dtype=np.float32).ravel()
     if data.size:
         nc.memcpy_htod(out.buf, data)
 
 
-def fill(out, val):
+def fill(out: Array, val: float) -> None:
     if out.size:
         scalar_setitem(out.size, val, out, (out.size,), (1,), 0)
 
 
-def _layout(shape, strides):
+def _layout(shape: Sequence[int], strides: Sequence[int]) -> tuple[Any, Any, np.int32]:
     """shape and strides as the kernels' ``const int*`` arguments (a 0-d array as one element)."""
     if len(shape) == 0:
         shape, strides = (1,), (1,)
@@ -153,7 +155,7 @@ def _layout(shape, strides):
             np.int32(len(shape)))
 
 
-def compact(a, out, shape, strides, offset):
+def compact(a: Array, out: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> None:
     """out (compact) ← the strided view (shape, strides, offset) of a."""
     size = int(np.prod(shape, dtype=np.int64))
     if size == 0:
@@ -164,7 +166,7 @@ def compact(a, out, shape, strides, offset):
         block=(THREADS, 1, 1), grid=_grid(size))
 
 
-def ewise_setitem(a, out, shape, strides, offset):
+def ewise_setitem(a: Array, out: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> None:
     """The strided view (shape, strides, offset) of out ← a (compact)."""
     size = int(np.prod(shape, dtype=np.int64))
     if size == 0:
@@ -175,7 +177,8 @@ def ewise_setitem(a, out, shape, strides, offset):
         block=(THREADS, 1, 1), grid=_grid(size))
 
 
-def scalar_setitem(size, val, out, shape, strides, offset):
+def scalar_setitem(size: int, val: float, out: Array, shape: Sequence[int], strides: Sequence[int],
+                   offset: int) -> None:
     """Every entry of the strided view (shape, strides, offset) of out ← val."""
     if size == 0:
         return
@@ -185,8 +188,8 @@ def scalar_setitem(size, val, out, shape, strides, offset):
         block=(THREADS, 1, 1), grid=_grid(size))
 
 
-def _ewise(name):
-    def launch(a, b, out):
+def _ewise(name: str) -> Callable[[Array, Array, Array], None]:
+    def launch(a: Array, b: Array, out: Array) -> None:
         n = out.size
         if n:
             _kernel("elementwise.cu", name)(a.buf, b.buf, out.buf, np.int32(n),
@@ -196,8 +199,8 @@ def _ewise(name):
     return launch
 
 
-def _scalar(name):
-    def launch(a, val, out):
+def _scalar(name: str) -> Callable[[Array, float, Array], None]:
+    def launch(a: Array, val: float, out: Array) -> None:
         n = out.size
         if n:
             _kernel("elementwise.cu", name)(a.buf, np.float32(val), out.buf, np.int32(n),
@@ -207,8 +210,8 @@ def _scalar(name):
     return launch
 
 
-def _unary(filename, name):
-    def launch(a, out):
+def _unary(filename: str, name: str) -> Callable[[Array, Array], None]:
+    def launch(a: Array, out: Array) -> None:
         n = out.size
         if n:
             _kernel(filename, name)(a.buf, out.buf, np.int32(n),
@@ -228,7 +231,7 @@ ewise_sin = _unary("<kit>", "kit_ewise_sin")
 ewise_cos = _unary("<kit>", "kit_ewise_cos")
 
 
-def matmul(a, b, out, m, n, p):
+def matmul(a: Array, b: Array, out: Array, m: int, n: int, p: int) -> None:
     """out (m×p) ← a (m×n) @ b (n×p), all compact: one thread per output entry."""
     name = MATMUL or ("matmul_tiled" if nc.backend() == "pycuda" else "matmul_naive")
     _kernel("matmul.cu", name)(
@@ -236,7 +239,7 @@ def matmul(a, b, out, m, n, p):
         block=(TILE, TILE, 1), grid=((p + TILE - 1) // TILE, (m + TILE - 1) // TILE))
 
 
-def _reduce(name, a, out, reduce_size):
+def _reduce(name: str, a: Array, out: Array, reduce_size: int) -> None:
     outer = out.size
     if outer == 0:
         return
@@ -247,11 +250,11 @@ def _reduce(name, a, out, reduce_size):
                                block=(threads, 1, 1), grid=(outer, 1), shared=threads * 4)
 
 
-def reduce_sum(a, out, reduce_size):
+def reduce_sum(a: Array, out: Array, reduce_size: int) -> None:
     """out[i] ← the sum of row i of a compact (outer × reduce_size) buffer."""
     _reduce("reduce_sum", a, out, reduce_size)
 
 
-def reduce_max(a, out, reduce_size):
+def reduce_max(a: Array, out: Array, reduce_size: int) -> None:
     """out[i] ← the maximum of row i of a compact (outer × reduce_size) buffer."""
     _reduce("reduce_max", a, out, reduce_size)

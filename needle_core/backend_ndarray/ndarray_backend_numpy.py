@@ -7,6 +7,8 @@ Every function has the signature all backends share (see ``ndarray.py``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 __all__ = [
@@ -23,7 +25,7 @@ _ITEM = 4  # bytes per float32
 class Array:
     """A flat buffer of ``size`` float32 values."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int) -> None:
         self.array = np.empty(size, dtype=np.float32)
 
     @property
@@ -35,125 +37,126 @@ class Array:
         return self.array.ctypes.data
 
 
-def _view(a: Array, shape, strides, offset) -> np.ndarray:
+def _view(a: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(
         a.array[offset:], shape=tuple(shape), strides=tuple(s * _ITEM for s in strides))
 
 
-def to_numpy(a, shape, strides, offset):
+def to_numpy(a: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> np.ndarray:
     return _view(a, shape, strides, offset).copy()
 
 
-def from_numpy(a, out):
+def from_numpy(a: np.ndarray, out: Array) -> None:
     out.array[:] = np.asarray(a, dtype=np.float32).ravel()
 
 
-def fill(out, val):
+def fill(out: Array, val: float) -> None:
     out.array.fill(val)
 
 
-def compact(a, out, shape, strides, offset):
+def compact(a: Array, out: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> None:
     out.array[:] = _view(a, shape, strides, offset).ravel()
 
 
-def ewise_setitem(a, out, shape, strides, offset):
+def ewise_setitem(a: Array, out: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> None:
     _view(out, shape, strides, offset)[...] = a.array[:out_size(shape)].reshape(shape)
 
 
-def scalar_setitem(size, val, out, shape, strides, offset):
+def scalar_setitem(size: int, val: float, out: Array, shape: Sequence[int], strides: Sequence[int],
+                   offset: int) -> None:
     _view(out, shape, strides, offset)[...] = val
 
 
-def out_size(shape) -> int:
+def out_size(shape: Sequence[int]) -> int:
     return int(np.prod(shape, dtype=np.int64))
 
 
-def ewise_add(a, b, out):
+def ewise_add(a: Array, b: Array, out: Array) -> None:
     out.array[:] = a.array + b.array
 
 
-def scalar_add(a, val, out):
+def scalar_add(a: Array, val: float, out: Array) -> None:
     out.array[:] = a.array + val
 
 
-def ewise_mul(a, b, out):
+def ewise_mul(a: Array, b: Array, out: Array) -> None:
     out.array[:] = a.array * b.array
 
 
-def scalar_mul(a, val, out):
+def scalar_mul(a: Array, val: float, out: Array) -> None:
     out.array[:] = a.array * val
 
 
-def ewise_div(a, b, out):
+def ewise_div(a: Array, b: Array, out: Array) -> None:
     out.array[:] = a.array / b.array
 
 
-def scalar_div(a, val, out):
+def scalar_div(a: Array, val: float, out: Array) -> None:
     out.array[:] = a.array / val
 
 
-def ewise_power(a, b, out):
+def ewise_power(a: Array, b: Array, out: Array) -> None:
     out.array[:] = a.array ** b.array
 
 
-def scalar_power(a, val, out):
+def scalar_power(a: Array, val: float, out: Array) -> None:
     out.array[:] = a.array ** val
 
 
-def ewise_maximum(a, b, out):
+def ewise_maximum(a: Array, b: Array, out: Array) -> None:
     out.array[:] = np.maximum(a.array, b.array)
 
 
-def scalar_maximum(a, val, out):
+def scalar_maximum(a: Array, val: float, out: Array) -> None:
     out.array[:] = np.maximum(a.array, val)
 
 
-def ewise_eq(a, b, out):
+def ewise_eq(a: Array, b: Array, out: Array) -> None:
     out.array[:] = a.array == b.array
 
 
-def scalar_eq(a, val, out):
+def scalar_eq(a: Array, val: float, out: Array) -> None:
     out.array[:] = a.array == val
 
 
-def ewise_ge(a, b, out):
+def ewise_ge(a: Array, b: Array, out: Array) -> None:
     out.array[:] = a.array >= b.array
 
 
-def scalar_ge(a, val, out):
+def scalar_ge(a: Array, val: float, out: Array) -> None:
     out.array[:] = a.array >= val
 
 
-def ewise_log(a, out):
+def ewise_log(a: Array, out: Array) -> None:
     out.array[:] = np.log(a.array)
 
 
-def ewise_exp(a, out):
+def ewise_exp(a: Array, out: Array) -> None:
     out.array[:] = np.exp(a.array)
 
 
-def ewise_tanh(a, out):
+def ewise_tanh(a: Array, out: Array) -> None:
     out.array[:] = np.tanh(a.array)
 
 
-def ewise_sin(a, out):
+def ewise_sin(a: Array, out: Array) -> None:
     out.array[:] = np.sin(a.array)
 
 
-def ewise_cos(a, out):
+def ewise_cos(a: Array, out: Array) -> None:
     out.array[:] = np.cos(a.array)
 
 
-def matmul(a, b, out, m, n, p):
+def matmul(a: Array, b: Array, out: Array, m: int, n: int, p: int) -> None:
     """out (m×p) = a (m×n) @ b (n×p), all compact."""
     out.array[:] = (a.array[:m * n].reshape(m, n) @ b.array[:n * p].reshape(n, p)).ravel()
 
 
-def reduce_max(a, out, reduce_size):
+def reduce_max(a: Array, out: Array, reduce_size: int) -> None:
     """out[i] = max of a's row i, a compact (outer × reduce_size)."""
     out.array[:] = a.array[:out.size * reduce_size].reshape(-1, reduce_size).max(axis=1)
 
 
-def reduce_sum(a, out, reduce_size):
+def reduce_sum(a: Array, out: Array, reduce_size: int) -> None:
     """out[i] = sum of a's row i, a compact (outer × reduce_size)."""
     out.array[:] = a.array[:out.size * reduce_size].reshape(-1, reduce_size).sum(axis=1)
