@@ -7,9 +7,12 @@ entries along axes, so its gradient copies the adjoint back along them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Integral
+from typing import cast
 
 from ..autograd import Tensor, TensorOp, array_api
+from ..backend_ndarray import Axes, NDArrayLike
 from .checks import check_broadcast, normalize_axis
 from .shape import reshape
 
@@ -21,22 +24,22 @@ class BroadcastTo(TensorOp):
     adjoint is the sum of their adjoints: ``sum_to_shape(out_grad, a.shape)``.
     """
 
-    def __init__(self, shape):
+    def __init__(self, shape: Sequence[int]) -> None:
         self.shape = tuple(shape)
 
-    def compute(self, a):
+    def compute(self, a: NDArrayLike) -> NDArrayLike:
         check_broadcast("broadcast_to", a.shape, self.shape)
         ### BEGIN SOLUTION a3
         return array_api.broadcast_to(a, self.shape)
         ### END SOLUTION
 
-    def gradient(self, out_grad: Tensor, node: Tensor):
+    def gradient(self, out_grad: Tensor, node: Tensor) -> Tensor:
         ### BEGIN SOLUTION a3
         return sum_to_shape(out_grad, node.inputs[0].shape)
         ### END SOLUTION
 
 
-def broadcast_to(a, shape):
+def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
     return BroadcastTo(shape)(a)
 
 
@@ -48,12 +51,12 @@ class Summation(TensorOp):
     shape with size 1 on the summed axes, then ``broadcast_to(a.shape)``.
     """
 
-    def __init__(self, axes=None):
+    def __init__(self, axes: Axes = None) -> None:
         if isinstance(axes, Integral):
-            axes = (axes,)
-        self.axes = None if axes is None else tuple(axes)
+            axes = (int(axes),)
+        self.axes = None if axes is None else tuple(cast("Sequence[int]", axes))
 
-    def compute(self, a):
+    def compute(self, a: NDArrayLike) -> NDArrayLike:
         if self.axes is not None:
             for axis in self.axes:
                 normalize_axis("summation", axis, a.shape)
@@ -61,7 +64,7 @@ class Summation(TensorOp):
         return array_api.sum(a, axis=self.axes)
         ### END SOLUTION
 
-    def gradient(self, out_grad: Tensor, node: Tensor):
+    def gradient(self, out_grad: Tensor, node: Tensor) -> Tensor:
         ### BEGIN SOLUTION a3
         shape = list(node.inputs[0].shape)
         axes = range(len(shape)) if self.axes is None else self.axes
@@ -71,11 +74,11 @@ class Summation(TensorOp):
         ### END SOLUTION
 
 
-def summation(a, axes=None):
+def summation(a: Tensor, axes: Axes = None) -> Tensor:
     return Summation(axes)(a)
 
 
-def sum_to_shape(x: Tensor, shape) -> Tensor:
+def sum_to_shape(x: Tensor, shape: Sequence[int]) -> Tensor:
     """Sum ``x`` over the axes that broadcasting from ``shape`` added or stretched.
 
     The adjoint of broadcasting: ``sum_to_shape(broadcast_to(a, s).grad, a.shape)``.

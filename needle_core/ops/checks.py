@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from numbers import Number
+from typing import TypeAlias, cast
 
 import numpy
 
+from ..backend_ndarray import NDArrayLike
 
-def as_number(value, op_name: str):
+Scalar: TypeAlias = float | numpy.generic | numpy.ndarray
+"""The scalar of a scalar op: a Python number, a numpy scalar or a one-element array."""
+
+
+def as_number(value: object, op_name: str) -> float:
     """``value`` as a plain Python number (a numpy float64 scalar would upcast float32 data).
 
     A numpy scalar or a one-element array (``np.array([2.0])``, as the course's needle
@@ -22,16 +29,16 @@ def as_number(value, op_name: str):
         shape = f" of shape {value.shape}" if hasattr(value, "shape") else ""
         raise TypeError(f"{op_name}: the scalar must be a number or a one-element array, got "
                         f"{type(value).__name__}{shape}; use the element-wise op for Tensors")
-    return value
+    return cast(float, value)  # a Python number (int, float, …)
 
 
-def check_same_shape(op_name: str, a, b):
+def check_same_shape(op_name: str, a: NDArrayLike, b: NDArrayLike) -> None:
     if a.shape != b.shape:
         raise ValueError(f"{op_name}: operands have shapes {a.shape} and {b.shape}; element-wise "
                          f"ops need equal shapes (use broadcast_to or reshape first)")
 
 
-def normalize_axis(op_name: str, axis, shape) -> int:
+def normalize_axis(op_name: str, axis: int, shape: Sequence[int]) -> int:
     """``axis`` as an index in ``range(len(shape))`` (negative axes count from the end)."""
     ndim = len(shape)
     if not isinstance(axis, (int, numpy.integer)) or not -ndim <= axis < ndim:
@@ -39,7 +46,7 @@ def normalize_axis(op_name: str, axis, shape) -> int:
     return int(axis) % ndim
 
 
-def check_broadcast(op_name: str, shape, new_shape):
+def check_broadcast(op_name: str, shape: Sequence[int], new_shape: Sequence[int]) -> None:
     """Broadcasting rule: align shapes on the right; each old size is 1 or the new size."""
     new_shape = tuple(new_shape)
     ok = shape == new_shape or len(shape) <= len(new_shape) and all(
@@ -48,7 +55,7 @@ def check_broadcast(op_name: str, shape, new_shape):
         raise ValueError(f"{op_name}: cannot broadcast shape {shape} to {new_shape}")
 
 
-def check_reshape(op_name: str, shape, new_shape):
+def check_reshape(op_name: str, shape: Sequence[int], new_shape: Sequence[int]) -> None:
     """Same number of elements; at most one size may be -1 (inferred)."""
     size = math.prod(shape)
     if -1 not in new_shape and math.prod(new_shape) == size:
@@ -61,7 +68,7 @@ def check_reshape(op_name: str, shape, new_shape):
                          f"into {tuple(new_shape)}")
 
 
-def check_matmul(a_shape, b_shape):
+def check_matmul(a_shape: Sequence[int], b_shape: Sequence[int]) -> None:
     """Batched matmul: (…, n, k) @ (…, k, m); the batch axes broadcast against each other."""
     if len(a_shape) < 2 or len(b_shape) < 2:
         raise ValueError(f"matmul: shapes {a_shape} and {b_shape}: both operands need at least "

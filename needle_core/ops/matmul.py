@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import numpy
 
+from collections.abc import Sequence
+
 from ..autograd import Tensor, TensorOp, array_api
+from ..backend_ndarray import NDArrayLike
 from .broadcast import sum_to_shape
 from .checks import check_matmul
 from .shape import transpose
@@ -24,18 +27,18 @@ class MatMul(TensorOp):
     (``sum_to_shape``), as for ``broadcast_to``.
     """
 
-    def output_shape(self, a_shape, b_shape):
+    def output_shape(self, a_shape: Sequence[int], b_shape: Sequence[int]) -> tuple[int, ...]:
         check_matmul(a_shape, b_shape)
         batch = numpy.broadcast_shapes(a_shape[:-2], b_shape[:-2])
         return (*batch, a_shape[-2], b_shape[-1])
 
-    def compute(self, a, b):
+    def compute(self, a: NDArrayLike, b: NDArrayLike) -> NDArrayLike:
         check_matmul(a.shape, b.shape)
         ### BEGIN SOLUTION a3
         return array_api.matmul(a, b)
         ### END SOLUTION
 
-    def gradient(self, out_grad: Tensor, node: Tensor):
+    def gradient(self, out_grad: Tensor, node: Tensor) -> tuple[Tensor, Tensor]:
         ### BEGIN SOLUTION a3
         a, b = node.inputs
         return (sum_to_shape(out_grad @ transpose(b), a.shape),
@@ -43,5 +46,5 @@ class MatMul(TensorOp):
         ### END SOLUTION
 
 
-def matmul(a, b):
+def matmul(a: Tensor, b: Tensor) -> Tensor:
     return MatMul()(a, b)
