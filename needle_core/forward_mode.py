@@ -18,37 +18,41 @@ for its gradient (reverse mode, in ``autograd``, needs one).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias
 
-__all__ = ["Dual", "log", "exp", "sin", "cos", "relu", "derivative", "partial", "gradient"]
+__all__ = ["Dual", "DualLike", "log", "exp", "sin", "cos", "relu", "derivative", "partial", "gradient"]
 
 
 class Dual:
     """The dual number ``value + tangent·ε``; numbers mix in as constants (tangent 0)."""
 
     __slots__ = ("value", "tangent")
+    value: float
+    tangent: float
 
-    def __init__(self, value, tangent=0.0):
+    def __init__(self, value: float, tangent: float = 0.0) -> None:
         self.value = value
         self.tangent = tangent
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Dual({self.value!r}, {self.tangent!r})"
 
-    def __add__(self, other):
+    def __add__(self, other: DualLike) -> Dual:
         """(a + ȧε) + (b + ḃε) = (a + b) + (ȧ + ḃ)ε"""
         other = _lift(other)
         ### BEGIN SOLUTION a3
         return Dual(self.value + other.value, self.tangent + other.tangent)
         ### END SOLUTION
 
-    def __sub__(self, other):
+    def __sub__(self, other: DualLike) -> Dual:
         """(a + ȧε) − (b + ḃε) = (a − b) + (ȧ − ḃ)ε"""
         other = _lift(other)
         ### BEGIN SOLUTION a3
         return Dual(self.value - other.value, self.tangent - other.tangent)
         ### END SOLUTION
 
-    def __mul__(self, other):
+    def __mul__(self, other: DualLike) -> Dual:
         """(a + ȧε)(b + ḃε) = ab + (ȧb + aḃ)ε   (the ε² term vanishes: the product rule)"""
         other = _lift(other)
         ### BEGIN SOLUTION a3
@@ -56,7 +60,7 @@ class Dual:
                     self.tangent * other.value + self.value * other.tangent)
         ### END SOLUTION
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: DualLike) -> Dual:
         """(a + ȧε) / (b + ḃε) = a/b + (ȧb − aḃ)/b² ε   (the quotient rule)"""
         other = _lift(other)
         ### BEGIN SOLUTION a3
@@ -64,7 +68,7 @@ class Dual:
                     (self.tangent * other.value - self.value * other.tangent) / other.value ** 2)
         ### END SOLUTION
 
-    def __pow__(self, other):
+    def __pow__(self, other: DualLike) -> Dual:
         """(a + ȧε)ⁿ = aⁿ + n aⁿ⁻¹ ȧ ε for a number n;  for a dual exponent b + ḃε
         (a > 0):  aᵇ + aᵇ (ḃ ln a + b ȧ / a) ε."""
         ### BEGIN SOLUTION a3
@@ -75,36 +79,40 @@ class Dual:
                                       + other.value * self.tangent / self.value))
         ### END SOLUTION
 
-    def __neg__(self):
+    def __neg__(self) -> Dual:
         """−(a + ȧε) = −a − ȧε"""
         ### BEGIN SOLUTION a3
         return Dual(-self.value, -self.tangent)
         ### END SOLUTION
 
-    def __radd__(self, other):
+    def __radd__(self, other: DualLike) -> Dual:
         return _lift(other) + self
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: DualLike) -> Dual:
         return _lift(other) - self
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: DualLike) -> Dual:
         return _lift(other) * self
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: DualLike) -> Dual:
         return _lift(other) / self
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: DualLike) -> Dual:
         return _lift(other) ** self
 
 
-def _lift(x) -> Dual:
+DualLike: TypeAlias = Dual | float
+"""What the functions here take and give: a dual number, or a plain number (a constant)."""
+
+
+def _lift(x: DualLike) -> Dual:
     """A number as a constant dual (tangent 0); a dual as it is."""
     return x if isinstance(x, Dual) else Dual(x, 0.0)
 
 
 # Functions of one variable, on duals and on plain numbers: f(a + ȧε) = f(a) + f′(a) ȧ ε.
 
-def log(x):
+def log(x: DualLike) -> DualLike:
     """ln(a + ȧε) = ln a + (ȧ / a) ε"""
     if not isinstance(x, Dual):
         return math.log(x)
@@ -113,7 +121,7 @@ def log(x):
     ### END SOLUTION
 
 
-def exp(x):
+def exp(x: DualLike) -> DualLike:
     """exp(a + ȧε) = eᵃ + eᵃ ȧ ε"""
     if not isinstance(x, Dual):
         return math.exp(x)
@@ -123,7 +131,7 @@ def exp(x):
     ### END SOLUTION
 
 
-def sin(x):
+def sin(x: DualLike) -> DualLike:
     """sin(a + ȧε) = sin a + (cos a) ȧ ε"""
     if not isinstance(x, Dual):
         return math.sin(x)
@@ -132,7 +140,7 @@ def sin(x):
     ### END SOLUTION
 
 
-def cos(x):
+def cos(x: DualLike) -> DualLike:
     """cos(a + ȧε) = cos a − (sin a) ȧ ε"""
     if not isinstance(x, Dual):
         return math.cos(x)
@@ -141,7 +149,7 @@ def cos(x):
     ### END SOLUTION
 
 
-def relu(x):
+def relu(x: DualLike) -> DualLike:
     """relu(a + ȧε) = max(a, 0) + 1{a > 0} ȧ ε   (derivative 0 at the kink a = 0)"""
     if not isinstance(x, Dual):
         return max(x, 0.0)
@@ -154,21 +162,21 @@ def relu(x):
 
 # Reading derivatives off the tangent.
 
-def derivative(f, x: float) -> float:
+def derivative(f: Callable[..., Any], x: float) -> float:
     """f′(x) for a function of one number: one pass with the input's tangent seeded to 1."""
     return _tangent(f(Dual(x, 1.0)))
 
 
-def partial(f, args, i: int) -> float:
+def partial(f: Callable[..., Any], args: Sequence[float], i: int) -> float:
     """∂f/∂args[i] at ``args``: seed input ``i`` with tangent 1, the others with 0."""
     duals = [Dual(a, 1.0 if j == i else 0.0) for j, a in enumerate(args)]
     return _tangent(f(*duals))
 
 
-def _tangent(y) -> float:
+def _tangent(y: object) -> float:
     return y.tangent if isinstance(y, Dual) else 0.0  # a result that ignores the inputs is constant
 
 
-def gradient(f, *args) -> list[float]:
+def gradient(f: Callable[..., Any], *args: float) -> list[float]:
     """All partial derivatives of ``f`` at ``args``: one forward pass per input."""
     return [partial(f, args, i) for i in range(len(args))]
