@@ -17,6 +17,7 @@ import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import nbformat
 
@@ -80,7 +81,7 @@ def resolve(target: str | Path, course_release: Path | None = None) -> tuple[Pat
     return path, checked, [p.name for p in notebooks if p not in checked]
 
 
-def _keep_until_last_test(nb) -> None:
+def _keep_until_last_test(nb: nbformat.NotebookNode) -> None:
     """Drop the code cells after the last graded cell (the milestones): grading does not score them."""
     last = max((i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade")), default=-1)
     nb.cells = nb.cells[: last + 1]
@@ -126,14 +127,14 @@ def run_checks(target: str | Path, cell_timeout: int = Limits.cell_timeout, mile
     return CheckRun(results, ignored, notes, time.monotonic() - start)
 
 
-def _execute(sandbox: Sandbox, name: str, cell_timeout: int):
+def _execute(sandbox: Sandbox, name: str, cell_timeout: int) -> nbformat.NotebookNode:
     executed, log = run_notebook(sandbox, name, cell_timeout, deadline=time.monotonic() + 3600)
     if executed is None:
         raise GraderError("the notebook could not be run to the end within an hour:\n" + log[-3000:])
-    return executed
+    return cast(nbformat.NotebookNode, executed)  # nbformat.read's notebook
 
 
-def _grade(name: str, nb, executed) -> list[TestResult]:
+def _grade(name: str, nb: nbformat.NotebookNode, executed: nbformat.NotebookNode) -> list[TestResult]:
     results = []
     for cell in executed.cells:
         meta = cell.metadata.get("nbgrader", {})

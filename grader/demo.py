@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from . import gradebook, samples
 from .assignments import Assignment
@@ -13,14 +15,16 @@ from .feedback import feedback
 from .release import release
 from .text_table import format_table
 
+T = TypeVar("T")
+
 
 class Stopwatch:
     """Times named steps and prints them as a table at the end."""
 
-    def __init__(self):
-        self.rows = []
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str]] = []
 
-    def run(self, label, fn, *args, **kwargs):
+    def run(self, label: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         print(f"→ {label}", flush=True)
         start = time.perf_counter()
         result = fn(*args, **kwargs)

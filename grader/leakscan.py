@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import nbformat
@@ -21,11 +23,11 @@ class Leak:
     where: str
     text: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.file} ({self.where}): {self.text}"
 
 
-def _blocks(source: str):
+def _blocks(source: str) -> tuple[list[str], list[str]]:
     """Split a notebook cell into (lines inside solution/hidden blocks, lines outside)."""
     visible, hidden = regions.split_hidden(source)
     inside, outside, solution = list(hidden), [], False  # type: list[str], list[str], bool
@@ -65,7 +67,7 @@ def solution_lines(a: Assignment, source_notebooks: list[Path], stripped: set[st
     return {line for line in secret - given if len(line) >= MIN_LENGTH}
 
 
-def _output_texts(output: dict):
+def _output_texts(output: dict[str, Any]) -> Iterator[str]:
     """Every piece of text an output carries: streams, rich data, tracebacks."""
     pieces = [output.get("text", ""), output.get("evalue", ""), *output.get("traceback", [])]
     pieces += list(output.get("data", {}).values())
@@ -73,7 +75,7 @@ def _output_texts(output: dict):
         yield "".join(piece) if isinstance(piece, list) else str(piece)
 
 
-def _text_lines(path: Path):
+def _text_lines(path: Path) -> Iterator[tuple[str, str]]:
     """(where, line) for every line of text in a file, notebook outputs included."""
     if path.suffix == ".ipynb":
         for i, cell in enumerate(json.loads(path.read_text()).get("cells", [])):
@@ -113,7 +115,7 @@ def _leaks(text: str, secret: set[str]) -> bool:
     return regions.HIDDEN_DELIMITERS[0] in text or any(line in text for line in secret)
 
 
-def scrub_outputs(nb, secret: set[str]) -> list[str]:
+def scrub_outputs(nb: nbformat.NotebookNode, secret: set[str]) -> list[str]:
     """Remove from ``nb``'s outputs everything that contains a ``secret`` line (or a hidden-test marker).
 
     Every kind of output is read (colours stripped): a stream loses the lines that leak, an error

@@ -9,6 +9,7 @@ named here too so that every part of the grader reads them the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,9 @@ HIDDEN_DELIMITERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 _PY_DEF = re.compile(r"\s*(?:async\s+)?(?:def|class)\s+(\w+)")
 _C_CALL = re.compile(r"(\w+)\s*\(")
 _C_KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof"}
+
+
+Key = tuple[str, str, int]  # a region's (tag, function, occurrence within that function)
 
 
 class RegionError(ValueError):
@@ -139,7 +143,7 @@ def stub(region: Region, path: Path | str) -> str:
     return f'{region.indent}/* {message} */'
 
 
-def _keyed(regions: list[Region]):
+def _keyed(regions: list[Region]) -> Iterator[tuple[Key, Region]]:
     """(key, region) pairs, the key being (tag, function, occurrence within that function)."""
     seen: dict[tuple[str, str], int] = {}
     for region in regions:
@@ -148,7 +152,7 @@ def _keyed(regions: list[Region]):
         yield (region.tag, region.function, n), region
 
 
-def _rewrite(text: str, path: Path | str, new_body) -> str:
+def _rewrite(text: str, path: Path | str, new_body: Callable[[Key, Region], list[str] | None]) -> str:
     """``text`` with each region's body replaced by ``new_body(key, region)`` (None: keep it)."""
     prefix = marker(path)
     if prefix is None:
@@ -170,12 +174,12 @@ def strip_text(text: str, path: Path | str, tags: set[str]) -> str:
     return _rewrite(text, path, lambda key, r: [stub(r, path)] if r.tag in tags else None)
 
 
-def fill_text(text: str, path: Path | str, bodies: dict, tags: set[str]) -> str:
+def fill_text(text: str, path: Path | str, bodies: dict[Key, list[str]], tags: set[str]) -> str:
     """``text`` with regions of ``tags`` replaced by the matching bodies from ``bodies``."""
     return _rewrite(text, path, lambda key, r: bodies.get(key) if r.tag in tags else None)
 
 
-def region_bodies(text: str, path: Path | str) -> dict[tuple[str, str, int], list[str]]:
+def region_bodies(text: str, path: Path | str) -> dict[Key, list[str]]:
     """Region bodies keyed by (tag, function, occurrence within that function)."""
     prefix = marker(path)
     if prefix is None:
@@ -198,7 +202,7 @@ def tags_in(path: Path) -> set[str]:
     return {r.tag for r in find_regions(path.read_text(), prefix, str(path))}
 
 
-def code_files(root: Path):
+def code_files(root: Path) -> Iterator[Path]:
     """Every file under ``root`` that can hold regions, skipping caches."""
     for path in sorted(root.rglob("*")):
         if path.is_file() and marker(path) and "__pycache__" not in path.parts:

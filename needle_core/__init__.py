@@ -9,6 +9,8 @@ The numpy reference of a1/a2 is ``needle_core.simple_ml``; its autodiff version
 ``needle_core.apps.simple_ml``; forward mode is ``needle_core.forward_mode``.
 """
 
+from __future__ import annotations
+
 from . import autograd, ops
 from .autograd import Tensor, Value, Op, TensorOp, cpu, default_device
 from .autograd import compute_gradient_of_variables, find_topo_sort
@@ -22,11 +24,11 @@ try:
     from . import cuda as _cuda_module
 
     class _CudaModule(type(_cuda_module)):  # type: ignore[misc]
-        def __call__(self):
+        def __call__(self) -> backend_ndarray.BackendDevice:
             return backend_ndarray.cuda()
 
     _cuda_module.__class__ = _CudaModule
 except ImportError:
-    def cuda():
+    def cuda() -> backend_ndarray.BackendDevice:
         """The CUDA device of backend_ndarray (see ``needle_core.backend_ndarray.cuda``)."""
         return backend_ndarray.cuda()

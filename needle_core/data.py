@@ -9,6 +9,7 @@ Nothing is ever downloaded.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 NAMES = ("mnist", "fashion-mnist")
@@ -20,7 +21,7 @@ FILES = {
 }
 
 
-def _candidates():
+def _candidates() -> Iterator[Path]:
     if os.environ.get("NEEDLE_DATASETS"):
         yield Path(os.environ["NEEDLE_DATASETS"])
     here = Path.cwd().resolve()

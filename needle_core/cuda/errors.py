@@ -3,6 +3,7 @@ and launch errors that say what went wrong in which block and thread, at which l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -17,14 +18,15 @@ class CompileMessage:
     kind: str
     message: str
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.kind}: {self.message}"
 
 
 class CudaCompileError(CudaError):
     """The kernel file does not compile; ``messages`` are ``file:line: error: message``."""
 
-    def __init__(self, filename, messages, compiler="g++", output=""):
+    def __init__(self, filename: str, messages: Iterable[CompileMessage], compiler: str = "g++",
+                 output: str = "") -> None:
         self.filename = filename
         self.messages = list(messages)
         self.compiler = compiler

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -34,7 +35,8 @@ def nvcc_path() -> str | None:
 
 
 def nvcc_check(
-    path, archs=ARCHS, *, filename: str | None = None, source: str | None = None
+    path: str | os.PathLike[str] | None, archs: Sequence[str] = ARCHS, *, filename: str | None = None,
+    source: str | None = None,
 ) -> list[str]:
     """Compile `path` (or `source`, reported as `filename`) to a cubin for each arch.
     Returns the archs checked; raises CudaCompileError with nvcc's errors, normalized."""
@@ -44,7 +46,12 @@ def nvcc_check(
     if nvcc is None:
         raise FileNotFoundError("nvcc is not installed (it comes with the CUDA toolkit)")
     path = Path(path) if path is not None else None
-    text = source if source is not None else path.read_text()
+    if source is not None:
+        text = source
+    elif path is not None:
+        text = path.read_text()
+    else:
+        raise TypeError("nvcc_check: give the path of a kernel file or its source")
     name = filename or (str(path) if path is not None else "<kernel source>")
     version = subprocess.run([nvcc, "--version"], capture_output=True, text=True).stdout
     key = hashlib.sha256("\0".join([text, name, version, *archs]).encode()).hexdigest()[:24]
@@ -57,7 +64,7 @@ def nvcc_check(
         quoted = name.replace("\\", "\\\\").replace('"', '\\"')
         cu.write_text(f'#line 1 "{quoted}"\n{text}')
 
-        def compile_for(arch):
+        def compile_for(arch: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(
                 [
                     nvcc,

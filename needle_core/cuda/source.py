@@ -10,6 +10,7 @@ the student's file and line, whichever compiler (g++ or nvcc) produced them.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from typing import NoReturn
 from dataclasses import dataclass
 
@@ -194,7 +195,7 @@ _NVCC = re.compile(
 
 
 def parse_messages(
-    output: str, filename: str | None = None, kinds=("error", "fatal error")
+    output: str, filename: str | None = None, kinds: Container[str] = ("error", "fatal error")
 ) -> list[CompileMessage]:
     """Compiler messages, from g++ (``file:line:col: error: msg``) or nvcc
     (``file(line): error: msg``), as ``CompileMessage(file, line, kind, message)``.
