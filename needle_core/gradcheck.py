@@ -19,9 +19,11 @@ argument, the worst element, both values and the error.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "GradientCheckError",
@@ -63,7 +65,7 @@ class GradientReport:
         )
 
 
-def relative_error(analytic, numerical, floor: float = FLOOR) -> np.ndarray:
+def relative_error(analytic: npt.ArrayLike, numerical: npt.ArrayLike, floor: float = FLOOR) -> np.ndarray:
     """``|a − n| / max(floor, |a| + |n|)`` element-wise; NaN/Inf give ``inf``."""
     a = np.asarray(analytic, dtype=np.float64)
     n = np.asarray(numerical, dtype=np.float64)
@@ -72,7 +74,7 @@ def relative_error(analytic, numerical, floor: float = FLOOR) -> np.ndarray:
     return np.where(np.isfinite(a) & np.isfinite(n), err, np.inf)
 
 
-def random_input(shape, seed: int = 0, low: float = 0.5, high: float = 1.5,
+def random_input(shape: int | Sequence[int], seed: int = 0, low: float = 0.5, high: float = 1.5,
                  positive: bool = False) -> np.ndarray:
     """A float64 array whose entries have magnitude in ``[low, high]``.
 
@@ -86,16 +88,16 @@ def random_input(shape, seed: int = 0, low: float = 0.5, high: float = 1.5,
     return x
 
 
-def _as_float64(args):
+def _as_float64(args: Sequence[npt.ArrayLike]) -> list[np.ndarray]:
     return [np.array(a, dtype=np.float64) for a in args]
 
 
-def _weighted(f, args, weights):
+def _weighted(f: Callable[..., Any], args: Sequence[np.ndarray], weights: np.ndarray) -> float:
     out = np.asarray(f(*args), dtype=np.float64)
     return float(np.sum(weights * out))
 
 
-def numerical_gradient(f: Callable, args: Sequence, index: int, weights,
+def numerical_gradient(f: Callable[..., Any], args: Sequence[npt.ArrayLike], index: int, weights: np.ndarray,
                        step: float = STEP) -> np.ndarray:
     """Central-difference gradient of ``Σ weights ⊙ f(*args)`` w.r.t. ``args[index]``."""
     args = _as_float64(args)
@@ -112,7 +114,8 @@ def numerical_gradient(f: Callable, args: Sequence, index: int, weights,
     return grad
 
 
-def _directional(f, args, index, weights, direction, step):
+def _directional(f: Callable[..., Any], args: Sequence[npt.ArrayLike], index: int, weights: np.ndarray,
+                 direction: np.ndarray, step: float) -> float:
     args = _as_float64(args)
     base = args[index]
     args[index] = base + step * direction
@@ -122,7 +125,9 @@ def _directional(f, args, index, weights, direction, step):
     return (plus - minus) / (2 * step)
 
 
-def _check_one(f, args, index, weights, analytic, name, argname, rng, step):
+def _check_one(f: Callable[..., Any], args: Sequence[np.ndarray], index: int, weights: np.ndarray,
+               analytic: npt.ArrayLike, name: str, argname: str, rng: np.random.Generator,
+               step: float) -> GradientReport:
     x = np.asarray(args[index])
     analytic = np.asarray(analytic, dtype=np.float64)
     if analytic.shape != x.shape:
@@ -141,20 +146,21 @@ def _check_one(f, args, index, weights, analytic, name, argname, rng, step):
         return GradientReport(name, argname, float(err[worst]),
                               f"at index {tuple(int(i) for i in worst)}",
                               float(analytic[worst]), float(numerical[worst]))
-    worst = None
+    report: GradientReport | None = None
     for d in range(DIRECTIONS):
         direction = rng.standard_normal(x.shape)
         direction /= np.linalg.norm(direction)
         n = _directional(f, args, index, weights, direction, step)
         a = float(np.sum(analytic * direction))
-        err = float(relative_error(a, n))
-        if worst is None or err > worst.error:
-            worst = GradientReport(name, argname, err,
-                                   f"along random direction #{d} (δᵀ∇)", a, n)
-    return worst
+        error = float(relative_error(a, n))
+        if report is None or error > report.error:
+            report = GradientReport(name, argname, error,
+                                    f"along random direction #{d} (δᵀ∇)", a, n)
+    assert report is not None  # DIRECTIONS > 0
+    return report
 
 
-def check_gradient(f: Callable, args: Sequence, gradient: Callable, *,
+def check_gradient(f: Callable[..., Any], args: Sequence[npt.ArrayLike], gradient: Callable[..., Any], *,
                    name: str = "f", argnames: Sequence[str] | None = None,
                    wrt: Sequence[int] | None = None, seed: int = 0,
                    tol: float = TOLERANCE, step: float = STEP) -> list[GradientReport]:
@@ -192,9 +198,9 @@ def check_gradient(f: Callable, args: Sequence, gradient: Callable, *,
     return reports
 
 
-def check_tensor_gradient(fn: Callable, *arrays, name: str | None = None,
+def check_tensor_gradient(fn: Callable[..., Any], *arrays: npt.ArrayLike, name: str | None = None,
                           argnames: Sequence[str] | None = None, seed: int = 0,
-                          tol: float = TOLERANCE, **kwargs) -> list[GradientReport]:
+                          tol: float = TOLERANCE, **kwargs: Any) -> list[GradientReport]:
     """Check ``backward()`` of a needle Tensor function against central differences.
 
     ``fn(*tensors, **kwargs)`` builds a Tensor from Tensors (for example
@@ -204,10 +210,10 @@ def check_tensor_gradient(fn: Callable, *arrays, name: str | None = None,
     """
     from . import autograd
 
-    def forward(*xs):
+    def forward(*xs: np.ndarray) -> np.ndarray:
         return fn(*[autograd.Tensor(x, dtype="float64") for x in xs], **kwargs).numpy()
 
-    def backward(weights, *xs):
+    def backward(weights: np.ndarray, *xs: np.ndarray) -> list[np.ndarray | None]:
         tensors = [autograd.Tensor(x, dtype="float64") for x in xs]
         out = fn(*tensors, **kwargs)
         out.backward(autograd.Tensor(np.asarray(weights, dtype=np.float64).reshape(out.shape),
