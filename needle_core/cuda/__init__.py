@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -41,7 +44,7 @@ KERNEL_DIR = Path(__file__).resolve().parent.parent.parent / "cuda_kernels"
 
 
 class _Wrapped:
-    def __init__(self, array):
+    def __init__(self, array: np.ndarray) -> None:
         if not isinstance(array, np.ndarray):
             raise TypeError(
                 f"{type(self).__name__} wraps a numpy array, got {type(array).__name__}"
@@ -83,7 +86,7 @@ def backend() -> str:
     return "pycuda" if _pycuda_available() else "cpu"
 
 
-def _impl():
+def _impl() -> ModuleType:
     if backend() == "pycuda":
         from . import gpu
 
@@ -93,35 +96,39 @@ def _impl():
     return cpu
 
 
-def SourceModule(source: str, options=None, *, filename: str | None = None, **kwargs):
-    """Compile CUDA source; `filename` is the .cu file it came from (errors name it)."""
+def SourceModule(source: str, options: Sequence[str] | None = None, *, filename: str | None = None,
+                 **kwargs: Any) -> Any:
+    """Compile CUDA source; `filename` is the .cu file it came from (errors name it).
+
+    The module is pycuda's on a GPU and the CPU runner's elsewhere; both have ``get_function``.
+    """
     return _impl().SourceModule(source, options, filename=filename, **kwargs)
 
 
-def mem_alloc(nbytes: int):
+def mem_alloc(nbytes: int) -> Any:
     """Device memory of `nbytes` bytes; ``.ptr()`` is its address, usable as a kernel argument."""
     return _impl().mem_alloc(int(nbytes))
 
 
-def memcpy_htod(dest, array: np.ndarray):
+def memcpy_htod(dest: Any, array: np.ndarray) -> None:
     """Copy a numpy array into device memory (a buffer, or ``offset(buffer, nbytes)``)."""
     return _impl().memcpy_htod(dest, array)
 
 
-def memcpy_dtoh(array: np.ndarray, src):
+def memcpy_dtoh(array: np.ndarray, src: Any) -> None:
     """Copy device memory (a buffer, or ``offset(buffer, nbytes)``) into a contiguous
     numpy array."""
     return _impl().memcpy_dtoh(array, src)
 
 
-def offset(buffer, nbytes: int):
+def offset(buffer: Any, nbytes: int) -> Any:
     """`buffer` from byte `nbytes` on, as a kernel argument or a memcpy end (an array's offset
     in elements times 4 for float32)."""
     return buffer.view(int(nbytes))
 
 
 @functools.cache
-def _load(path: str, mtime_ns: int, options: tuple, which: str):
+def _load(path: str, mtime_ns: int, options: tuple[str, ...], which: str) -> Any:
     return SourceModule(
         Path(path).read_text(),
         list(options) or None,
@@ -138,7 +145,7 @@ def _display_name(path: str) -> str:
         return str(p)
 
 
-def load_kernels(name: str, options=None):
+def load_kernels(name: str, options: Sequence[str] | None = None) -> Any:
     """The SourceModule of ``cuda_kernels/<name>.cu``, compiled once per process (and cached on
     disk by content); a path to any .cu file works too."""
     path = Path(name)

@@ -17,9 +17,12 @@ import subprocess
 import tempfile
 import threading
 import weakref
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from . import source as src
 from .errors import (
@@ -79,7 +82,7 @@ def compiler_id() -> str:
     return _compiler_id
 
 
-def _key(*parts) -> str:
+def _key(*parts: object) -> str:
     h = hashlib.sha256()
     for p in parts:
         h.update(p if isinstance(p, bytes) else str(p).encode())
@@ -87,7 +90,8 @@ def _key(*parts) -> str:
     return h.hexdigest()[:24]
 
 
-def _build(target: Path, cmd_for, filename: str, kind: str = "shared library"):
+def _build(target: Path, cmd_for: Callable[[str], list[str]], filename: str,
+           kind: str = "shared library") -> None:
     """Compile into a temporary name next to `target`, then rename: concurrent processes
     building the same thing each write their own file, and the rename is atomic."""
     fd, tmp = tempfile.mkstemp(
@@ -134,7 +138,7 @@ def stack_flags() -> list[str]:
     return [f"-DNEEDLE_STACK_BYTES={128 * 1024}"]
 
 
-def runtime():
+def runtime() -> ctypes.CDLL:
     """The runtime shared library, compiled once per compiler and runtime version, loaded once."""
     global _runtime
     with _runtime_lock:
@@ -193,7 +197,7 @@ class DeviceBuffer:
     """ "Device" memory of the CPU runner: host memory that ends where a guard page begins,
     so a kernel that runs off its end faults at once. ``ptr()`` is its address."""
 
-    def __init__(self, nbytes: int):
+    def __init__(self, nbytes: int) -> None:
         lib = runtime()
         self.nbytes = int(nbytes)
         map_start, map_bytes = _pool_take(max(self.nbytes, 1))
@@ -204,6 +208,7 @@ class DeviceBuffer:
             ):
                 raise MemoryError(f"cannot allocate {nbytes} bytes")
             map_start, map_bytes = start.value, size.value
+        assert map_start is not None  # the allocation succeeded
         # The data ends where the guard page begins (the last page of the mapping).
         self._addr = map_start + map_bytes - PAGE - self.nbytes
         self._finalizer = weakref.finalize(self, _pool_give, map_start, map_bytes)
@@ -211,19 +216,19 @@ class DeviceBuffer:
     def ptr(self) -> int:
         return self._addr
 
-    def __int__(self):
+    def __int__(self) -> int:
         return self._addr
 
     def view(self, offset_bytes: int) -> BufferView:
         """This buffer from `offset_bytes` on, to pass as a kernel argument."""
         return BufferView(self, offset_bytes)
 
-    def as_numpy(self, dtype=np.uint8) -> np.ndarray:
+    def as_numpy(self, dtype: npt.DTypeLike = np.uint8) -> np.ndarray:
         """The buffer's bytes as a numpy array (sharing memory)."""
         raw = (ctypes.c_char * self.nbytes).from_address(self._addr)
         return np.frombuffer(memoryview(raw), dtype=np.uint8).view(dtype)
 
-    def free(self):
+    def free(self) -> None:
         self._finalizer()
 
 
@@ -239,7 +244,8 @@ def _mapping_bytes(nbytes: int) -> int:
     return (nbytes + PAGE - 1) // PAGE * PAGE + PAGE
 
 
-def _pool_take(nbytes: int):
+def _pool_take(nbytes: int) -> tuple[int | None, int]:
+    """(a pooled mapping of the right size or None, that size)."""
     global _pool_bytes
     size = _mapping_bytes(nbytes)
     with _pool_lock:
@@ -250,7 +256,7 @@ def _pool_take(nbytes: int):
     return None, size
 
 
-def _pool_give(map_start: int, map_bytes: int):
+def _pool_give(map_start: int, map_bytes: int) -> None:
     global _pool_bytes
     with _pool_lock:
         if _pool_bytes + map_bytes <= _POOL_LIMIT:
@@ -263,7 +269,7 @@ def _pool_give(map_start: int, map_bytes: int):
 class BufferView:
     """A device buffer at a byte offset: a kernel argument that points inside a buffer."""
 
-    def __init__(self, buffer, offset_bytes: int):
+    def __init__(self, buffer: DeviceBuffer, offset_bytes: int) -> None:
         if not 0 <= offset_bytes <= buffer.nbytes:
             raise ValueError(f"offset {offset_bytes} is outside a buffer of {buffer.nbytes} bytes")
         self.buffer, self.offset = buffer, int(offset_bytes)
@@ -280,7 +286,7 @@ def _as_bytes(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a).reshape(-1).view(np.uint8)
 
 
-def memcpy_htod(dest, src_array: np.ndarray):
+def memcpy_htod(dest: DeviceBuffer | BufferView, src_array: np.ndarray) -> None:
     buf, off = (dest.buffer, dest.offset) if isinstance(dest, BufferView) else (dest, 0)
     data = _as_bytes(src_array)
     if off + data.size > buf.nbytes:
@@ -290,7 +296,7 @@ def memcpy_htod(dest, src_array: np.ndarray):
     buf.as_numpy()[off : off + data.size] = data
 
 
-def memcpy_dtoh(dest_array: np.ndarray, src_buf):
+def memcpy_dtoh(dest_array: np.ndarray, src_buf: DeviceBuffer | BufferView) -> None:
     buf, off = (src_buf.buffer, src_buf.offset) if isinstance(src_buf, BufferView) else (src_buf, 0)
     if not dest_array.flags.c_contiguous:
         raise ValueError("memcpy_dtoh needs a C-contiguous destination array")
@@ -352,7 +358,7 @@ const int* needle_pointee_sizes_{name}() {{ return needle_gen::pointee_sizes(&{n
 """
 
 
-def generated_source(source: str, filename: str) -> tuple[str, list]:
+def generated_source(source: str, filename: str) -> tuple[str, list[src.Kernel]]:
     """The C++ file g++ compiles: the rewritten kernel file under ``#line`` directives that
     keep its own name and lines, then one launcher per kernel."""
     kernels = src.find_kernels(source)
@@ -369,7 +375,8 @@ def generated_source(source: str, filename: str) -> tuple[str, list]:
     return "".join(parts), kernels
 
 
-def compile_module(source: str, filename: str, options=None, include_dirs=()) -> Path:
+def compile_module(source: str, filename: str, options: Sequence[str] | None = None,
+                   include_dirs: Iterable[str | os.PathLike[str]] = ()) -> Path:
     """Compile (or find in the cache) the shared library for `source`; returns its path."""
     runtime()
     assert _runtime is not None
@@ -421,12 +428,12 @@ class SourceModule:
     def __init__(
         self,
         source: str,
-        options=None,
+        options: Sequence[str] | None = None,
         *,
         filename: str | None = None,
-        include_dirs=(),
-        sanitize=None,
-    ):
+        include_dirs: Iterable[str | os.PathLike[str]] = (),
+        sanitize: str | None = None,
+    ) -> None:
         from . import sanitize as sanitizers
 
         self.source = source
@@ -456,7 +463,7 @@ class SourceModule:
 
 
 # numpy scalar type each parameter code accepts, like pycuda (which packs the scalar as given)
-_SCALARS = {
+_SCALARS: dict[str, tuple[type[Any], type[Any]]] = {
     "i": (np.int32, ctypes.c_int32),
     "I": (np.uint32, ctypes.c_uint32),
     "l": (np.int64, ctypes.c_int64),
@@ -477,7 +484,8 @@ _CTYPE_NAMES = {
 class _Arg:
     """One pointer argument as launched: where its data is, and what to copy back."""
 
-    def __init__(self, name, index, address, nbytes, itemsize, writable, copy_back=None, keep=None):
+    def __init__(self, name: str, index: int, address: int, nbytes: int | None, itemsize: int, writable: bool,
+                 copy_back: Callable[[], None] | None = None, keep: object = None) -> None:
         self.name, self.index, self.address, self.nbytes = name, index, address, nbytes
         self.itemsize, self.writable, self.copy_back, self.keep = (
             itemsize,
@@ -488,6 +496,7 @@ class _Arg:
 
     def view(self) -> memoryview:
         """The argument's bytes (from its pointer to the end of its buffer), in place."""
+        assert self.nbytes is not None, "a raw address has no known extent"
         return memoryview((ctypes.c_char * self.nbytes).from_address(self.address)).cast("B")
 
 
@@ -517,8 +526,9 @@ class Function:
             )
 
     def __call__(
-        self, *args, block=(1, 1, 1), grid=(1, 1), shared=0, stream=None, time_kernel=False
-    ):
+        self, *args: Any, block: Sequence[int] = (1, 1, 1), grid: Sequence[int] = (1, 1), shared: int = 0,
+        stream: Any = None, time_kernel: bool = False,
+    ) -> None:
         from . import In, InOut, Out
 
         block = tuple(int(b) for b in block) + (1,) * (3 - len(block))
@@ -532,7 +542,8 @@ class Function:
             from . import sanitize
 
             return sanitize.launch(self, args, block, grid, int(shared), self.module.sanitize)
-        values, pointers = [], []
+        values: list[Any] = []
+        pointers: list[_Arg] = []
         for i, (a, code) in enumerate(zip(args, self.signature)):
             pname = self.params[i] if i < len(self.params) else f"#{i}"
             if code in "cp":
@@ -566,7 +577,8 @@ class Function:
             if p.copy_back is not None:
                 p.copy_back()
 
-    def _launch(self, lib, argv, grid_c, block_c, shared, pointers, order=0):
+    def _launch(self, lib: ctypes.CDLL, argv: Any, grid_c: Any, block_c: Any, shared: int, pointers: list[_Arg],
+                order: int = 0) -> None:
         err = _LaunchError()
         lib.needle_rt_set_order(order)
         try:
@@ -588,7 +600,8 @@ class Function:
     def _static_shared(self) -> int:
         return ctypes.c_uint.from_address(self._info + ctypes.sizeof(ctypes.c_void_p)).value
 
-    def _check_order(self, uses_shared, grid, block, pointers):
+    def _check_order(self, uses_shared: bool, grid: Sequence[int], block: Sequence[int],
+                     pointers: list[_Arg]) -> list[_Arg] | None:
         """The writable buffers to compare across two thread orders, or None for no check.
         NEEDLE_CUDA_CHECK_ORDER: "auto" (default: launches of at most ORDER_CHECK_THREADS
         threads that use shared memory and no atomics: the sizes tests use), "always" or "never"."""
@@ -603,7 +616,8 @@ class Function:
             return None  # a raw address: its extent is unknown, so it cannot be restored
         return writable
 
-    def _compare_orders(self, lib, argv, grid_c, block_c, shared, pointers, check, before):
+    def _compare_orders(self, lib: ctypes.CDLL, argv: Any, grid_c: Any, block_c: Any, shared: int,
+                        pointers: list[_Arg], check: list[_Arg], before: list[bytes]) -> None:
         """Run the launch again, threads in reverse order, from the same starting memory; a
         different result means threads depend on the order they run in between barriers."""
         first = [bytes(p.view()) for p in check]
@@ -643,7 +657,8 @@ class Function:
                 "in two orders.)"
             )
 
-    def _pointer(self, a, pname, index, writable, wrappers):
+    def _pointer(self, a: Any, pname: str, index: int, writable: bool, wrappers: tuple[type[Any], type[Any], type[Any]]
+                 ) -> _Arg:
         In, Out, InOut = wrappers
         size = self.pointee_sizes[index]
         if isinstance(a, (In, Out, InOut)):
@@ -659,7 +674,7 @@ class Function:
                         f"pass it as cuda.In(...), not {type(a).__name__}"
                     )
 
-                def copy_back():
+                def copy_back() -> None:
                     memcpy_dtoh(_contiguous_target(array), buf)
 
             return _Arg(pname, index, buf.ptr(), array.nbytes, size, writable, copy_back, keep=buf)
@@ -678,7 +693,7 @@ class Function:
             f"{self.name}: parameter '{pname}' is a pointer; got {type(a).__name__}"
         )
 
-    def _launch_error(self, err, pointers) -> CudaError:
+    def _launch_error(self, err: _LaunchError, pointers: list[_Arg]) -> CudaError:
         where = (
             f"block ({err.block[0]}, {err.block[1]}, {err.block[2]}), "
             f"thread ({err.thread[0]}, {err.thread[1]}, {err.thread[2]})"
@@ -732,7 +747,7 @@ class Function:
         )
         return KernelLaunchError(f"{at}kernel {self.name}, {where}: {what} ({signame})")
 
-    def _source_line(self, err) -> str | None:
+    def _source_line(self, err: _LaunchError) -> str | None:
         """file:line of the faulting instruction, read from the library's line table."""
         if not err.pc or not err.module_base:
             return None
@@ -762,12 +777,12 @@ class Function:
                 return line.split(" ")[0]
         return None
 
-    def _check_poison(self, pointers):
+    def _check_poison(self, pointers: list[_Arg]) -> None:
         for p in pointers:
             if not p.writable or p.nbytes is None or p.itemsize != 4 or p.nbytes < 4:
                 continue
             words = np.frombuffer(
-                (ctypes.c_char * (p.nbytes // 4 * 4)).from_address(p.address), dtype=np.uint32
+                memoryview((ctypes.c_char * (p.nbytes // 4 * 4)).from_address(p.address)), dtype=np.uint32
             )
             hits = np.flatnonzero((words & 0x7FFFFFFF) == POISON)
             if hits.size:

@@ -60,3 +60,6 @@ class OrderDependenceError(KernelLaunchError):
 
 class SanitizerError(KernelLaunchError):
     """AddressSanitizer or ThreadSanitizer found a bug; the message is its report, shortened."""
+
+    report: str   # the sanitizer's whole report
+    detail: str   # what went wrong, and where

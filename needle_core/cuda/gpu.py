@@ -6,6 +6,10 @@ files need nothing from the kit here: nvcc has CUDA's built-ins itself.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import numpy as np
 import pycuda.autoinit  # noqa: F401  (creates the context on the first GPU)
 import pycuda.driver as drv
@@ -19,25 +23,25 @@ class DeviceBuffer:
     """GPU memory from pycuda, with the CPU runner's interface (``ptr()``, ``view()``,
     ``nbytes``)."""
 
-    def __init__(self, nbytes: int):
+    def __init__(self, nbytes: int) -> None:
         self.nbytes = int(nbytes)
         self.allocation = drv.mem_alloc(max(self.nbytes, 1))
 
     def ptr(self) -> int:
         return int(self.allocation)
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self.allocation)
 
     def view(self, offset_bytes: int) -> BufferView:
         return BufferView(self, offset_bytes)
 
-    def free(self):
+    def free(self) -> None:
         self.allocation.free()
 
 
 class BufferView:
-    def __init__(self, buffer, offset_bytes: int):
+    def __init__(self, buffer: DeviceBuffer, offset_bytes: int) -> None:
         if not 0 <= offset_bytes <= buffer.nbytes:
             raise ValueError(f"offset {offset_bytes} is outside a buffer of {buffer.nbytes} bytes")
         self.buffer, self.offset = buffer, int(offset_bytes)
@@ -50,11 +54,11 @@ def mem_alloc(nbytes: int) -> DeviceBuffer:
     return DeviceBuffer(nbytes)
 
 
-def memcpy_htod(dest, array: np.ndarray):
+def memcpy_htod(dest: DeviceBuffer | BufferView, array: np.ndarray) -> None:
     drv.memcpy_htod(int(dest.ptr()), np.ascontiguousarray(array))
 
 
-def memcpy_dtoh(array: np.ndarray, src_buf):
+def memcpy_dtoh(array: np.ndarray, src_buf: DeviceBuffer | BufferView) -> None:
     drv.memcpy_dtoh(array, int(src_buf.ptr()))
 
 
@@ -62,12 +66,12 @@ class SourceModule:
     def __init__(
         self,
         source: str,
-        options=None,
+        options: Sequence[str] | None = None,
         *,
         filename: str | None = None,
-        include_dirs=(),
-        sanitize=None,
-    ):
+        include_dirs: Iterable[str | os.PathLike[str]] = (),
+        sanitize: str | None = None,
+    ) -> None:
         # (sanitize is a CPU-runner mode; on a GPU, compute-sanitizer is the tool)
         self.filename = filename or "<kernel source>"
         quoted = self.filename.replace("\\", "\\\\").replace('"', '\\"')
@@ -85,19 +89,20 @@ class SourceModule:
             ) from None
         self.kernels = {k.name: k for k in src.find_kernels(source)}
 
-    def get_function(self, name: str):
+    def get_function(self, name: str) -> Function:
         return Function(self.module.get_function(name), name, self.kernels.get(name))
 
 
 class Function:
     """A pycuda function that also takes this module's device buffers and In/Out/InOut."""
 
-    def __init__(self, fn, name, kernel):
+    def __init__(self, fn: Any, name: str, kernel: src.Kernel | None) -> None:
         self.fn, self.name, self.kernel = fn, name, kernel
 
     def __call__(
-        self, *args, block=(1, 1, 1), grid=(1, 1), shared=0, stream=None, time_kernel=False
-    ):
+        self, *args: Any, block: Sequence[int] = (1, 1, 1), grid: Sequence[int] = (1, 1), shared: int = 0,
+        stream: Any = None, time_kernel: bool = False,
+    ) -> Any:
         from . import In, InOut, Out
 
         converted = []

@@ -18,7 +18,9 @@ import re
 import struct
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +44,7 @@ def mode_from_env() -> str | None:
     return value
 
 
-def build(module, mode: str) -> Path:
+def build(module: cpu.SourceModule, mode: str) -> Path:
     """The sanitized program for `module` (cached by content, like every compiled kernel)."""
     text, kernels = cpu.generated_source(module.source, module.filename)
     # The header goes in front of the kernel file only (not with -include, which would put it,
@@ -132,7 +134,8 @@ def build(module, mode: str) -> Path:
     return path
 
 
-def launch(fn, args, block, grid, shared, mode: str):
+def launch(fn: cpu.Function, args: Sequence[Any], block: Sequence[int], grid: Sequence[int], shared: int,
+           mode: str) -> None:
     """Run fn(*args) once under the sanitizer; copies results back like a normal launch."""
     from . import In, InOut, Out
 
@@ -141,7 +144,7 @@ def launch(fn, args, block, grid, shared, mode: str):
     refs: dict = {}
     packed_args: list = []   # bytes of a scalar, or (buffer, index) of a pointer
 
-    def buffer_index(key, data, back):
+    def buffer_index(key: int, data: bytes, back: tuple[str, Any] | None) -> int:
         if key not in refs:
             refs[key] = len(buffers)
             buffers.append((data, back))
@@ -212,7 +215,7 @@ def launch(fn, args, block, grid, shared, mode: str):
             back[1].as_numpy()[:] = chunk
 
 
-def _error(fn, proc, mode):
+def _error(fn: cpu.Function, proc: subprocess.CompletedProcess[str], mode: str) -> KernelLaunchError:
     log = proc.stderr
     m = re.search(r"NEEDLE-LAUNCH-ERROR (\d+) (.*)", log)
     if m and m.group(1) == "2":
@@ -226,7 +229,7 @@ def _error(fn, proc, mode):
     name = fn.module.filename
     here = re.compile(r"(?:\S*/)?" + re.escape(name.split("/")[-1]) + r":(\d+)")
 
-    def first_user_line(text):
+    def first_user_line(text: str) -> str | None:
         found = here.search(text)
         return f"{name}:{found.group(1)}" if found else None
 
@@ -236,8 +239,8 @@ def _error(fn, proc, mode):
         # Each access of the race is a header line followed by its stack: name the first line
         # of the kernel file in each.
         sections = re.split(r"\n(?=  (?:Previous )?(?:[Ww]rite|[Rr]ead|[Aa]tomic)\b)", log)
-        lines = [first_user_line(sec.split("\n\n")[0]) for sec in sections[1:3]]
-        lines = [x for x in lines if x]
+        found = [first_user_line(sec.split("\n\n")[0]) for sec in sections[1:3]]
+        lines = [x for x in found if x]
         detail = (
             (
                 "data race between "
