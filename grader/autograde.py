@@ -1,11 +1,12 @@
 """Autograde every submission of an assignment: sandboxed runs in parallel, one writer of grades.
 
-Each submission is graded by :func:`grader.grading.grade_submission` in a worker thread (the
-work itself happens in sandboxed processes); this process alone writes the gradebook and the
-autograded notebooks, after the submission's processes have ended. The gradebook is backed up
-before every run. The run's report (``course/reports/<assignment>.json``) lists each
-submission's status and score, the cells where the notebook's verdict and the trusted one
-differ, and any protection the machine could not give.
+Each submission is graded by :func:`grader.grading.grade_submission`, in a thread here or as a
+task on a Dask cluster (:mod:`grader.cluster`); this process alone writes the gradebook and the
+autograded notebooks, as each result comes back. The gradebook is backed up before every run,
+and the ledger (:mod:`grader.ledger`) records each graded submission, so an interrupted run
+resumes and ``changed_only`` skips what did not change. The report
+(``course/reports/<assignment>.json``) lists each submission's status and score, the cells where
+the notebook's verdict and the trusted one differ, and any protection the machine could not give.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import sys
 import tempfile
 import time
 import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import replace
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbgrader.api import Gradebook
@@ -30,17 +32,21 @@ from needle_core.progress import progress
 
 from . import trusted
 from .assignments import REPO, Assignment
+from .cluster import DaskCluster, Threads
 from .course import Course, student_files
 from .errors import GraderError
-from .grading import (Graded, Job, Limits, build_cache_seed, grade_points, grade_submission, hidden_lines,
+from .grading import (Graded, Job, Limits, build_cache_seed, grade_points, hidden_lines,
                       sandbox_for)
 from .leakscan import scrub_outputs
+from .ledger import Ledger, assignment_fingerprint, submission_fingerprint
 from .regions import has_hidden
 from .sandbox import Sandbox
+from .text_table import format_table
 
-__all__ = ["Limits", "Outcome", "autograde", "grade_one", "reference_results", "make_job"]
+__all__ = ["Limits", "Outcome", "autograde", "grade_one", "reference_results", "make_job", "summary"]
 BACKUPS_KEPT = 10
 NOTE_CELL = "needle_grading_note"
+EVERY_LINE_UP_TO = 50   # submissions; beyond, only those that need a look get a line
 
 
 Outcome = Graded
@@ -169,14 +175,10 @@ def record(course: Course, a: Assignment, graded: Graded, secret: set[str], hidd
 def grade_one(course: Course, a: Assignment, student: str, limits: Limits | None = None,
               isolate: bool = True) -> Graded:
     """Grade and record one submission (the reference's results computed for it)."""
-    limits = limits or Limits()
-    course.write_config()
-    with tempfile.TemporaryDirectory(prefix="grade-cache-") as tmp:
-        seed = build_cache_seed(a.code, Path(tmp))
-        reference = reference_results(course, a, limits, isolate, seed)
-        graded = grade_submission(make_job(course, a, student, limits, reference, isolate, seed))
-    record(course, a, graded, hidden_lines(course.source(a)), _hidden_ids(course.source(a)))
-    return graded
+    graded = autograde(course, a, [student], limits, show_progress=False, isolate=isolate, resume=False)
+    if not graded:
+        raise GraderError(f"{student}'s {a.name} could not be graded: see {course.root / 'reports'}")
+    return graded[0]
 
 
 def _hidden_ids(source: Path) -> set[str]:
@@ -189,61 +191,154 @@ def _hidden_ids(source: Path) -> set[str]:
 
 
 def autograde(course: Course, a: Assignment, students: list[str] | None = None,
-              limits: Limits | None = None, show_progress: bool = True, isolate: bool = True) -> list[Graded]:
-    """Grade every submission of ``a`` (or the named students), in parallel; write the report."""
+              limits: Limits | None = None, show_progress: bool = True, isolate: bool = True, *,
+              where: Threads | DaskCluster | None = None, changed_only: bool = False,
+              resume: bool = True) -> list[Graded]:
+    """Grade every submission of ``a`` (or the named students) and write the report.
+
+    ``where`` grades them (threads here by default, or a Dask cluster). A run that was
+    interrupted resumes: the same command skips what it had graded. With ``changed_only``, a
+    submission is skipped when neither its files nor the assignment changed since it was
+    graded. Returns what this call graded.
+    """
     limits = limits or Limits()
     course.write_config()
     students = students or course.students(a)
     if not students:
         raise GraderError(f"No submissions of {a.name} in {course.root / 'submitted'}.")
-    backup_gradebook(course)
-    with tempfile.TemporaryDirectory(prefix="grade-cache-") as tmp:
-        seed = build_cache_seed(a.code, Path(tmp))
-        return _grade_all(course, a, students, limits, show_progress, isolate, seed)
+    ledger = Ledger(course, a)
+    assignment_fp = assignment_fingerprint(course, a, limits)
+    fingerprints = {s: submission_fingerprint(course, a, s, assignment_fp) for s in students}
+    unfinished = ledger.unfinished(students, assignment_fp) if resume else None
+    resumed = {s for s in students if unfinished and unfinished.graded.get(s) == fingerprints[s]}
+    latest = ledger.latest() if changed_only else {}
+    unchanged = {s for s in students if s not in resumed and latest.get(s, {}).get("fingerprint") == fingerprints[s]
+                 and course.autograded(s, a).is_dir()}
+    todo = [s for s in students if s not in resumed | unchanged]
+    if show_progress and (resumed or unchanged):
+        said = [f"{len(resumed)} already graded by the interrupted run" if resumed else "",
+                f"{len(unchanged)} unchanged since graded" if unchanged else ""]
+        print(f"{a.name}: skipping {' and '.join(x for x in said if x)}; grading {len(todo)}", flush=True)
+    run = ledger.start(assignment_fp, students, resumes=unfinished.id if unfinished else None)
+    stats = RunStats(len(todo), resumed=len(resumed), unchanged=len(unchanged))
+    results: list[Graded] = []
+    if todo:
+        backup_gradebook(course)
+        own = where is None
+        where = where or Threads(limits.jobs)
+        try:
+            with tempfile.TemporaryDirectory(prefix="grade-cache-") as tmp:
+                seed = build_cache_seed(a.code, Path(tmp))
+                results = _grade_all(course, a, todo, limits, show_progress, isolate, seed, where,
+                                     lambda g: ledger.graded(run, fingerprints[g.student], g), stats)
+        finally:
+            if own:
+                where.close()
+    ledger.end(run)
+    write_report(course, a, students, ledger, stats)
+    return results
+
+
+@dataclass
+class RunStats:
+    """How a run went, for the progress bar, the summary and the report."""
+
+    total: int
+    resumed: int = 0
+    unchanged: int = 0
+    seconds: float = 0.0
+    where: str = ""
+    kinds: Counter = field(default_factory=Counter)           # graded / time limit / flagged / crashed
+    crashed: dict[str, str] = field(default_factory=dict)       # student -> what went wrong
+    missing_protections: set[str] = field(default_factory=set)
+
+    def count(self, graded: Graded) -> None:
+        self.kinds[graded.status] += 1
+        self.kinds["flagged"] += bool(graded.flags)
+        self.missing_protections.update(graded.missing_protections)
+
+    def postfix(self) -> str:
+        return " · ".join(f"{kind} {self.kinds[kind]}" for kind in ("time limit", "crashed", "flagged")
+                          if self.kinds[kind])
 
 
 def _grade_all(course: Course, a: Assignment, students: list[str], limits: Limits, show_progress: bool,
-               isolate: bool, seed: Path | None) -> list[Graded]:
+               isolate: bool, seed: Path | None, where: Threads | DaskCluster, done, stats: RunStats) -> list[Graded]:
     reference = reference_results(course, a, limits, isolate, seed)
     secret, hidden_ids = hidden_lines(course.source(a)), _hidden_ids(course.source(a))
     missing = Sandbox(course.root, course.root, isolate=isolate).missing
     if missing:
         print("WARNING: grading WITHOUT these protections on this machine:\n  - " + "\n  - ".join(missing),
               file=sys.stderr, flush=True)
+    stats.where = where.describe()
     results = []
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=max(1, limits.jobs)) as pool:
-        template = make_job(course, a, "", limits, reference, isolate, seed)   # read the source once
-        futures = [pool.submit(grade_submission, replace(template, student=s, submitted=course.submitted(s, a)))
-                   for s in students]
-        bar = progress(as_completed(futures), f"autograding {a.name}", show_progress,
-                       total=len(futures), unit="submission")
-        for future in bar:
-            graded = future.result()
-            record(course, a, graded, secret, hidden_ids)     # only this thread writes grades
-            results.append(graded)
-            if show_progress:
-                bar.write(graded.describe())
+    template = make_job(course, a, "", limits, reference, isolate, seed)   # the source is read once
+    jobs = [replace(template, student=s, submitted=course.submitted(s, a)) for s in students]
+    bar = progress(None, f"autograding {a.name}", show_progress, total=len(jobs), unit="submission")
+    every_line = len(jobs) <= EVERY_LINE_UP_TO
+    try:
+        for job, graded in where.grade(jobs):
+            if isinstance(graded, GraderError):
+                raise graded                                    # the assignment or the set-up is broken
+            if isinstance(graded, BaseException):
+                stats.crashed[job.student] = f"{type(graded).__name__}: {graded}"[:500]
+                stats.kinds["crashed"] += 1
+                if show_progress:
+                    bar.write(f"{job.student:<28} crashed    {stats.crashed[job.student]}")
+            else:
+                record(course, a, graded, secret, hidden_ids)  # only this thread writes grades
+                done(graded)
+                stats.count(graded)
+                results.append(graded)
+                if show_progress and (every_line or graded.status != "graded" or graded.flags):
+                    bar.write(graded.describe())
+            bar.update(1)
+            bar.set_postfix_str(stats.postfix(), refresh=False)
+    finally:
+        bar.close()
+        stats.seconds = time.perf_counter() - start
     results.sort(key=lambda g: g.student)
-    write_report(course, a, results, time.perf_counter() - start)
     return results
 
 
-def write_report(course: Course, a: Assignment, results: list[Graded], seconds: float) -> Path:
-    """course/reports/<assignment>.json: what the instructor must look at after a run."""
+def write_report(course: Course, a: Assignment, students: list[str], ledger: Ledger, stats: RunStats) -> Path:
+    """course/reports/<assignment>.json: each submission as last graded, and how this run went."""
     folder = course.root / "reports"
     folder.mkdir(exist_ok=True)
+    latest = ledger.latest()
+    rows: list[dict[str, Any]] = []
+    for student in students:
+        if student in stats.crashed:
+            rows.append({"student": student, "status": "crashed", "error": stats.crashed[student]})
+        elif student in latest:
+            rows.append({**latest[student]["row"], "graded_at": latest[student].get("at")})
     report = {
         "assignment": a.name,
-        "seconds": round(seconds, 1),
-        "missing_protections": sorted({p for g in results for p in g.missing_protections}),
-        "submissions": [{
-            "student": g.student, "status": g.status, "score": g.score[0], "max_score": g.score[1],
-            "seconds": round(g.seconds, 1), "missing_files": g.missing_files,
-            "flagged": [{"cell": c.grade_id, "notebook_passed": c.notebook_passed,
-                         "trusted_passed": c.trusted_passed, "reason": c.message} for c in g.flags],
-        } for g in results],
+        "seconds": round(stats.seconds, 1),
+        "where": stats.where,
+        "run": {"graded": stats.kinds["graded"], "time limit": stats.kinds["time limit"],
+                "crashed": stats.kinds["crashed"], "flagged": stats.kinds["flagged"],
+                "resumed": stats.resumed, "unchanged": stats.unchanged},
+        "missing_protections": sorted(stats.missing_protections),
+        "submissions": rows,
     }
     path = folder / f"{a.name}.json"
     path.write_text(json.dumps(report, indent=1))
     return path
+
+
+def summary(report: dict) -> str:
+    """The end-of-run table: what happened to how many submissions, and how fast."""
+    run = report["run"]
+    graded = run["graded"] + run["time limit"]
+    rate = f"{report['seconds'] / graded:.1f} s per submission" if graded else ""
+    rows = [("submissions", "count"),
+            ("graded", run["graded"]), ("ran past the time limit", run["time limit"]),
+            ("crashed (not graded: run again)", run["crashed"]), ("flagged (see the report)", run["flagged"]),
+            ("skipped: graded by the interrupted run", run["resumed"]),
+            ("skipped: unchanged since graded", run["unchanged"])]
+    head = f"{report['assignment']}: {report['seconds']:.0f} s"
+    if report.get("where"):
+        head += f", {report['where']}"
+    return head + (f", {rate}" if rate else "") + "\n" + format_table(rows)

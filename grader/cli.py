@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from . import assignments, gradebook, samples
-from .autograde import Limits, autograde
+from .autograde import Limits, autograde, summary
 from .check import report, run_checks
+from .cluster import where_to_grade
 from .course import Course, default_root
 from .demo import demo
 from .errors import GraderError
@@ -40,12 +42,22 @@ def cmd_samples(course, args):
 
 def cmd_autograde(course, args):
     a = assignments.get(args.assignment)
-    outcomes = autograde(course, a, args.student or None, _limits(args), isolate=not args.no_sandbox)
-    print("\n".join(o.describe() for o in outcomes))
-    flagged = [o for o in outcomes if o.flags]
-    if flagged:
-        print(f"\n{len(flagged)} submission(s) flagged: the notebook's verdict and the grader's own check "
-              f"differ; see {course.root / 'reports' / (a.name + '.json')}")
+    where = where_to_grade(args.scheduler, args.cluster, args.jobs)
+    try:
+        autograde(course, a, args.student or None, _limits(args), isolate=not args.no_sandbox,
+                  where=where, changed_only=args.changed_only, resume=not args.restart)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: every submission graded so far is saved; the same command resumes "
+              f"{a.name} where it stopped", file=sys.stderr)
+        return 130
+    finally:
+        where.close()
+    path = course.root / "reports" / f"{a.name}.json"
+    report = json.loads(path.read_text())
+    print("\n" + summary(report))
+    if report["run"]["flagged"] or report["run"]["crashed"]:
+        print(f"\nflagged: the notebook's verdict and the grader's own check differ; crashed: grading failed "
+              f"and the same command grades them again. Details in {path}")
 
 
 def cmd_feedback(course, args):
@@ -123,9 +135,20 @@ def parser() -> argparse.ArgumentParser:
     p = _command(sub, "autograde", "grade submissions in parallel, each in its own process",
                  "python -m grader autograde a1",
                  "python -m grader autograde a1 --student alice --student bob",
-                 "python -m grader autograde a2 --jobs 4 --cell-timeout 60 --memory-gb 2")
+                 "python -m grader autograde a2 --jobs 4 --cell-timeout 60 --memory-gb 2",
+                 "python -m grader autograde a1 --cluster local --jobs 4   # a Dask LocalCluster",
+                 "python -m grader autograde a1 --scheduler tcp://10.0.0.5:8786",
+                 "python -m grader autograde a1 --changed-only            # late work, regrade requests")
     p.add_argument("assignment")
     p.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS (docs/instructor-guide.md)")
+    p.add_argument("--cluster", choices=["local"],
+                   help="'local': start a Dask LocalCluster of --jobs worker processes here")
+    p.add_argument("--changed-only", action="store_true",
+                   help="grade only submissions whose files (or the assignment) changed since they were graded")
+    p.add_argument("--restart", action="store_true",
+                   help="grade everything again, even when the last run was interrupted (it resumes by default)")
     p.add_argument("--no-sandbox", action="store_true",
                    help="run student code without the sandbox (only to measure what it costs)")
     _add_limits(p)

@@ -1,0 +1,191 @@
+"""Where submissions are graded: threads on this machine, or the workers of a Dask cluster.
+
+Both run :func:`grader.grading.grade_submission`, one task per submission, and hand back each
+result as data as soon as it is done; the caller alone writes grades. On a cluster a task
+carries the student's files as bytes and the assignment's folders are sent once to every
+worker, so a worker needs the kit installed (with its data sets) but no access to the course
+directory. A worker that dies mid-run costs nothing: the scheduler gives its tasks to another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .assignments import REPO
+from .assignments import get as get_assignment
+from .errors import GraderError
+from .grading import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, Graded, Job, build_cache_seed, grade_submission
+
+Result = tuple[Job, "Graded | BaseException"]
+
+
+class Threads:
+    """Grade on this machine, ``jobs`` submissions at a time (each in its own sandboxed processes)."""
+
+    def __init__(self, jobs: int):
+        self.jobs = max(1, jobs)
+
+    def describe(self) -> str:
+        return f"{self.jobs} at a time on this machine"
+
+    def grade(self, jobs: list[Job]) -> Iterator[Result]:
+        pool = ThreadPoolExecutor(max_workers=self.jobs)
+        futures = {pool.submit(grade_submission, job): job for job in jobs}
+        try:
+            for future in as_completed(futures):
+                error = future.exception()
+                yield futures[future], error if error is not None else future.result()
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def close(self) -> None:
+        pass
+
+
+# ------------------------------------------------------------------ Dask
+
+@dataclass(frozen=True)
+class Folders:
+    """An assignment's source and release folders as bytes, sent once to each worker."""
+
+    digest: str
+    files: tuple[tuple[str, bytes], ...]      # ("source/<path>" or "release/<path>", content)
+
+
+def pack_folders(source: Path, release: Path) -> Folders:
+    files = []
+    for name, folder in (("source", source), ("release", release)):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts:
+                files.append((f"{name}/{path.relative_to(folder).as_posix()}", path.read_bytes()))
+    digest = hashlib.sha256()
+    for rel, data in files:
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    return Folders(digest.hexdigest(), tuple(files))
+
+
+def pack_submission(job: Job) -> dict[str, bytes]:
+    """The files grading reads from a student, as bytes; links and giants are left out (as locally)."""
+    names = {p.name: MAX_NOTEBOOK_BYTES for p in job.source.glob("*.ipynb")}
+    names.update({rel: MAX_FILE_BYTES for rel in job.student_files})
+    files = {}
+    for rel, limit in sorted(names.items()):
+        path = job.submitted / rel
+        if path.is_file() and not path.is_symlink() and path.stat().st_size <= limit:
+            files[rel] = path.read_bytes()
+    return files
+
+
+def _unpack(files: dict[str, bytes] | tuple[tuple[str, bytes], ...], dest: Path) -> None:
+    for rel, data in (files.items() if isinstance(files, dict) else files):
+        path = (dest / rel).resolve()
+        if not path.is_relative_to(dest.resolve()):
+            raise GraderError(f"refusing to write {rel!r} outside {dest}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+_on_worker: dict[str, Path] = {}
+_on_worker_lock = threading.Lock()
+
+
+def _worker_folder(key: str, make) -> Path:
+    """A folder made once per worker process (assignment folders, the compiled CUDA runtime),
+    in the worker's own directory, which goes when the worker does."""
+    from distributed import get_worker
+
+    with _on_worker_lock:
+        if key not in _on_worker or not _on_worker[key].exists():
+            folder = Path(tempfile.mkdtemp(prefix="needle-", dir=get_worker().local_directory))
+            make(folder)
+            _on_worker[key] = folder
+        return _on_worker[key]
+
+
+def grade_on_worker(job: Job, folders: Folders, files: dict[str, bytes]) -> Graded:
+    """A Dask task: grade one submission on this worker, in the sandbox, and return the result."""
+    datasets = REPO / "datasets"
+    if not datasets.is_dir():
+        raise GraderError(f"this worker has no data sets at {datasets}: install the kit from a checkout "
+                          "(pip install -e '.[cluster]') on every worker")
+    here = _worker_folder("folders-" + folders.digest, lambda d: _unpack(folders.files, d))
+    code = get_assignment(job.assignment).code
+    seed = None
+    if "cuda_kernels" in code:
+        seed = _worker_folder("cuda-runtime", lambda d: build_cache_seed(code, d))
+    with tempfile.TemporaryDirectory(prefix=f"submitted-{job.student}-") as tmp:
+        _unpack(files, Path(tmp))
+        local = replace(job, submitted=Path(tmp), source=here / "source", release=here / "release",
+                        datasets=datasets, cache_seed=seed)
+        return grade_submission(local)
+
+
+class DaskCluster:
+    """Grade on a Dask distributed cluster: a scheduler's address, or a LocalCluster started here."""
+
+    def __init__(self, scheduler: str | None = None, local_workers: int = 2, connect_timeout: str = "20s"):
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as error:
+            raise GraderError("grading on a cluster needs Dask: pip install -e '.[cluster]'") from error
+        self._local = None
+        if scheduler is None:
+            self._local = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+            self.client = Client(self._local)
+            self.address = self._local.scheduler_address
+        else:
+            self.address = scheduler
+            try:
+                self.client = Client(scheduler, timeout=connect_timeout)
+            except (OSError, TimeoutError) as error:
+                raise GraderError(f"no Dask scheduler answered at {scheduler}: {error}") from error
+
+    def describe(self) -> str:
+        workers = self.client.scheduler_info().get("workers", {})
+        threads = sum(w.get("nthreads", 1) for w in workers.values())
+        kind = "a local Dask cluster" if self._local else f"the Dask cluster at {self.address}"
+        return f"{len(workers)} workers, {threads} at a time, on {kind}"
+
+    def grade(self, jobs: list[Job]) -> Iterator[Result]:
+        from distributed import as_completed as completed
+
+        if not jobs:
+            return
+        folders = self.client.scatter(pack_folders(jobs[0].source, jobs[0].release), broadcast=True)
+        futures: dict[Any, Job] = {}
+        run = uuid.uuid4().hex[:8]
+        for job in jobs:
+            key = f"grade-{job.assignment}-{job.student}-{run}"
+            futures[self.client.submit(grade_on_worker, job, folders, pack_submission(job), key=key,
+                                       pure=False)] = job
+        try:
+            for future, result in completed(list(futures), with_results=True, raise_errors=False):
+                yield futures[future], result
+        finally:
+            self.client.cancel([f for f in futures if not f.done()])
+
+    def close(self) -> None:
+        self.client.close()
+        if self._local is not None:
+            self._local.close()
+
+
+def where_to_grade(scheduler: str | None, cluster: str | None, jobs: int) -> Threads | DaskCluster:
+    """The CLI's choice: ``--scheduler ADDRESS``, ``--cluster local`` or threads here."""
+    if scheduler and cluster:
+        raise GraderError("give either --scheduler ADDRESS or --cluster local, not both")
+    if cluster not in (None, "local"):
+        raise GraderError(f"--cluster {cluster!r}: only 'local' is known; for another cluster start it "
+                          "(e.g. with dask-jobqueue) and pass its scheduler with --scheduler")
+    if scheduler or cluster:
+        return DaskCluster(scheduler, local_workers=jobs)
+    return Threads(jobs)
