@@ -1,13 +1,20 @@
 """Fixtures shared by the test suite."""
 
-import pytest
+import sys
 
-from grader import samples
-from grader.assignments import available
-from grader.autograde import Limits, autograde
-from grader.course import Course
-from grader.feedback import feedback
-from grader.release import release
+# jsonschema (under nbformat) imports rfc3987_syntax when it is installed, for its "iri" format
+# check alone, and that import compiles 38 grammars: over a second of every test run, more than
+# any fast test takes. Nothing the tests run validates IRIs; nbgrader's own processes are unchanged.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+import pytest  # noqa: E402
+
+from grader import samples  # noqa: E402
+from grader.assignments import available  # noqa: E402
+from grader.autograde import Limits, autograde  # noqa: E402
+from grader.course import Course  # noqa: E402
+from grader.feedback import feedback  # noqa: E402
+from grader.release import release  # noqa: E402
 
 # Per-cell limit while the tests grade: well above the slowest graded cell of a reference
 # solution, short enough that an infinite loop does not stall the suite.
