@@ -19,6 +19,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,7 @@ def _note_cell(graded: Graded) -> nbformat.NotebookNode | None:
     return cell
 
 
-def _annotate(nb, graded: Graded, hidden_ids: set[str]) -> None:
+def _annotate(nb: nbformat.NotebookNode, graded: Graded, hidden_ids: set[str]) -> None:
     """Say, in the cell, where the trusted verdict differs from what the notebook showed."""
     by_id = {c.grade_id: c for c in graded.cells}
     for cell in nb.cells:
@@ -263,7 +264,8 @@ class RunStats:
 
 
 def _grade_all(course: Course, a: Assignment, students: list[str], limits: Limits, show_progress: bool,
-               isolate: bool, seed: Path | None, where: Threads | DaskCluster, done, stats: RunStats) -> list[Graded]:
+               isolate: bool, seed: Path | None, where: Threads | DaskCluster,
+               done: Callable[[Graded], None], stats: RunStats) -> list[Graded]:
     reference = reference_results(course, a, limits, isolate, seed)
     secret, hidden_ids = hidden_lines(course.source(a)), _hidden_ids(course.source(a))
     missing = Sandbox(course.root, course.root, isolate=isolate).missing

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from . import assignments, gradebook, samples
 from .autograde import Limits, autograde, summary
@@ -20,27 +21,27 @@ from .carry import carry, describe
 from .release import release
 
 
-def _assignments(names):
+def _assignments(names: list[str]) -> list[assignments.Assignment]:
     return [assignments.get(n) for n in names] if names else assignments.available()
 
 
-def _limits(args) -> Limits:
+def _limits(args: argparse.Namespace) -> Limits:
     return Limits(cell_timeout=args.cell_timeout, submission_timeout=args.timeout,
                   memory_gb=args.memory_gb, jobs=args.jobs)
 
 
-def cmd_release(course, args):
+def cmd_release(course: Course, args: argparse.Namespace) -> None:
     for a in _assignments(args.assignments):
         print(f"released {a.name} -> {release(course, a, carry_forward=args.carry_forward)}")
 
 
-def cmd_samples(course, args):
+def cmd_samples(course: Course, args: argparse.Namespace) -> None:
     for a in _assignments(args.assignments):
         made = samples.make_all(course, a)
         print(f"{a.name}: {', '.join(s.name for s in made)} -> {course.root / 'submitted'}")
 
 
-def cmd_autograde(course, args):
+def cmd_autograde(course: Course, args: argparse.Namespace) -> int:
     a = assignments.get(args.assignment)
     where = where_to_grade(args.scheduler, args.cluster, args.jobs)
     try:
@@ -58,23 +59,24 @@ def cmd_autograde(course, args):
     if report["run"]["flagged"] or report["run"]["crashed"]:
         print(f"\nflagged: the notebook's verdict and the grader's own check differ; crashed: grading failed "
               f"and the same command grades them again. Details in {path}")
+    return 1 if report["run"]["crashed"] else 0
 
 
-def cmd_feedback(course, args):
+def cmd_feedback(course: Course, args: argparse.Namespace) -> None:
     for a in _assignments(args.assignments):
         for path in feedback(course, a):
             print(path)
 
 
-def cmd_export(course, args):
+def cmd_export(course: Course, args: argparse.Namespace) -> None:
     print(f"grades written to {export(course, Path(args.to))}")
 
 
-def cmd_gradebook(course, args):
+def cmd_gradebook(course: Course, args: argparse.Namespace) -> None:
     print(gradebook.table(course, _assignments(args.assignments)))
 
 
-def cmd_check(course, args):
+def cmd_check(course: Course, args: argparse.Namespace) -> int:
     release = None
     if not Path(args.target).exists():
         try:
@@ -87,16 +89,16 @@ def cmd_check(course, args):
     return 0 if all(r.passed for r in run.results if not r.hidden) else 1
 
 
-def cmd_carry(course, args):
+def cmd_carry(course: Course, args: argparse.Namespace) -> None:
     a = assignments.get(args.assignment)
     print(describe(carry(a, Path(args.source), Path(args.into))))
 
 
-def cmd_demo(course, args):
+def cmd_demo(course: Course, args: argparse.Namespace) -> None:
     demo(course, _assignments(args.assignments), _limits(args))
 
 
-def _add_limits(p):
+def _add_limits(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=Limits.jobs, help="submissions graded at once")
     p.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout,
                    help="seconds per notebook cell and per trusted test")
@@ -106,7 +108,7 @@ def _add_limits(p):
                    help="memory limit of one submission's grading process")
 
 
-def _command(sub, name: str, help: str, *examples: str) -> argparse.ArgumentParser:
+def _command(sub: Any, name: str, help: str, *examples: str) -> argparse.ArgumentParser:
     """A subcommand whose help ends with examples of how it is typed."""
     return sub.add_parser(name, help=help, formatter_class=argparse.RawDescriptionHelpFormatter,
                           epilog="examples:\n" + "".join(f"  {line}\n" for line in examples))
@@ -197,7 +199,7 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     course = Course((args.course or default_root()).resolve())
     try:

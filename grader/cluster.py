@@ -13,7 +13,7 @@ import hashlib
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -97,7 +97,7 @@ _on_worker: dict[str, Path] = {}
 _on_worker_lock = threading.Lock()
 
 
-def _worker_folder(key: str, make) -> Path:
+def _worker_folder(key: str, make: Callable[[Path], object]) -> Path:
     """A folder made once per worker process (assignment folders, the compiled CUDA runtime),
     in the worker's own directory, which goes when the worker does."""
     from distributed import get_worker
