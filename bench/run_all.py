@@ -13,6 +13,8 @@ RUNS = [
     ["bench_autodiff_epoch.py", "--examples", "60000", "--hidden", "400", "--repeat", "3"],
     ["bench_grading.py"],
     ["bench_sandbox.py"],
+    ["bench_grading_overhead.py"],
+    ["bench_vs_nbgrader.py", "--students", "100"],
     ["bench_check.py"],
     ["bench_devices.py", "--examples", "2000", "--repeat", "3"],
     ["bench_blas_threads.py"],
