@@ -36,6 +36,7 @@ from .assignments import REPO, Assignment
 from .cluster import DaskCluster, Threads
 from .course import Course, student_files
 from .errors import GraderError
+from .gradebook import open_gradebook
 from .grading import (Graded, Job, Limits, build_cache_seed, grade_points, hidden_lines,
                       sandbox_for)
 from .leakscan import scrub_outputs
@@ -135,8 +136,10 @@ def _where(message: str) -> str:
     return "differs: " + ", ".join(names[:5]) if names else "wrong result or an error"
 
 
-def record(course: Course, a: Assignment, graded: Graded, secret: set[str], hidden_ids: set[str]) -> None:
-    """Write one graded submission: autograded notebooks (leak-scanned) and the gradebook."""
+def record(course: Course, a: Assignment, graded: Graded, secret: set[str], hidden_ids: set[str],
+           gb: Gradebook | None = None) -> None:
+    """Write one graded submission: autograded notebooks (leak-scanned) and the gradebook
+    (``gb``, the run's open gradebook, or one opened for this submission)."""
     folder = course.autograded(graded.student, a)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -159,8 +162,11 @@ def record(course: Course, a: Assignment, graded: Graded, secret: set[str], hidd
         if note is not None:
             nb.cells.insert(0, note)
         nbformat.write(nb, folder / f"{name}.ipynb")
+    if gb is None:
+        with open_gradebook(course) as own:
+            return record(course, a, graded, secret, hidden_ids, own)
     scores = {c.grade_id: c.points for c in graded.cells}
-    with warnings.catch_warnings(), Gradebook(f"sqlite:///{course.gradebook}", course_id="needle") as gb:
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # nbgrader's own SQLAlchemy autoflush warnings
         gb.update_or_create_student(graded.student)
         kwargs = {"timestamp": timestamp} if timestamp else {}
@@ -280,23 +286,24 @@ def _grade_all(course: Course, a: Assignment, students: list[str], limits: Limit
     bar = progress(None, f"autograding {a.name}", show_progress, total=len(jobs), unit="submission")
     every_line = len(jobs) <= EVERY_LINE_UP_TO
     try:
-        for job, graded in where.grade(jobs):
-            if isinstance(graded, GraderError):
-                raise graded                                    # the assignment or the set-up is broken
-            if isinstance(graded, BaseException):
-                stats.crashed[job.student] = f"{type(graded).__name__}: {graded}"[:500]
-                stats.kinds["crashed"] += 1
-                if show_progress:
-                    bar.write(f"{job.student:<28} crashed    {stats.crashed[job.student]}")
-            else:
-                record(course, a, graded, secret, hidden_ids)  # only this thread writes grades
-                done(graded)
-                stats.count(graded)
-                results.append(graded)
-                if show_progress and (every_line or graded.status != "graded" or graded.flags):
-                    bar.write(graded.describe())
-            bar.update(1)
-            bar.set_postfix_str(stats.postfix(), refresh=False)
+        with open_gradebook(course) as gb:       # one gradebook session for the whole run
+            for job, graded in where.grade(jobs):
+                if isinstance(graded, GraderError):
+                    raise graded                                    # the assignment or the set-up is broken
+                if isinstance(graded, BaseException):
+                    stats.crashed[job.student] = f"{type(graded).__name__}: {graded}"[:500]
+                    stats.kinds["crashed"] += 1
+                    if show_progress:
+                        bar.write(f"{job.student:<28} crashed    {stats.crashed[job.student]}")
+                else:
+                    record(course, a, graded, secret, hidden_ids, gb)  # only this thread writes grades
+                    done(graded)
+                    stats.count(graded)
+                    results.append(graded)
+                    if show_progress and (every_line or graded.status != "graded" or graded.flags):
+                        bar.write(graded.describe())
+                bar.update(1)
+                bar.set_postfix_str(stats.postfix(), refresh=False)
     finally:
         bar.close()
         stats.seconds = time.perf_counter() - start

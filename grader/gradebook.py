@@ -9,13 +9,14 @@ from .course import Course
 from .text_table import format_table
 
 
-def _open(course: Course) -> Gradebook:
+def open_gradebook(course: Course) -> Gradebook:
+    """nbgrader's gradebook of the course (created if missing); use it as a context manager."""
     return Gradebook(f"sqlite:///{course.gradebook}", course_id="needle")
 
 
 def submission_score(course: Course, a: Assignment, student: str) -> tuple[float, float] | None:
     """(score, max score) of one submission, or None if it was never graded."""
-    with _open(course) as gb:
+    with open_gradebook(course) as gb:
         try:
             sub = gb.find_submission(a.name, student)
         except MissingEntry:
@@ -26,7 +27,7 @@ def submission_score(course: Course, a: Assignment, student: str) -> tuple[float
 def cell_scores(course: Course, a: Assignment, student: str) -> dict[str, tuple[float, float]]:
     """{grade_id: (score, max score)} of every graded cell of one submission."""
     scores = {}
-    with _open(course) as gb:
+    with open_gradebook(course) as gb:
         sub = gb.find_submission(a.name, student)
         for notebook in sub.notebooks:
             for grade in notebook.grades:
