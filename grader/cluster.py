@@ -13,6 +13,7 @@ import hashlib
 import tempfile
 import threading
 import uuid
+from itertools import islice
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from .errors import GraderError
 from .grading import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, Graded, Job, build_cache_seed, grade_submission
 
 Result = tuple[Job, "Graded | BaseException"]
+QUEUED_PER_THREAD = 3        # tasks waiting per worker thread on a cluster
 
 
 class Threads:
@@ -156,22 +158,36 @@ class DaskCluster:
         return f"{len(workers)} workers, {threads} at a time, on {kind}"
 
     def grade(self, jobs: list[Job]) -> Iterator[Result]:
+        """Keep a few tasks per worker thread queued, no more: the students' files are read and sent
+        as the cluster needs them, so a class of thousands costs the client little memory."""
         from distributed import as_completed as completed
 
         if not jobs:
             return
         folders = self.client.scatter(pack_folders(jobs[0].source, jobs[0].release), broadcast=True)
+        run, waiting = uuid.uuid4().hex[:8], iter(jobs)
         futures: dict[Any, Job] = {}
-        run = uuid.uuid4().hex[:8]
-        for job in jobs:
-            key = f"grade-{job.assignment}-{job.student}-{run}"
-            futures[self.client.submit(grade_on_worker, job, folders, pack_submission(job), key=key,
-                                       pure=False)] = job
+        done = completed(with_results=True, raise_errors=False)
+
+        def fill(want: int) -> None:
+            for job in islice(waiting, max(0, want - len(futures))):
+                future = self.client.submit(grade_on_worker, job, folders, pack_submission(job),
+                                            key=f"grade-{job.assignment}-{job.student}-{run}", pure=False)
+                futures[future] = job
+                done.add(future)
+
+        fill(self._queue_length())
         try:
-            for future, result in completed(list(futures), with_results=True, raise_errors=False):
-                yield futures[future], result
+            for n, (future, result) in enumerate(done, 1):
+                yield futures.pop(future), result
+                # one in for one out; now and then as many as the cluster has threads for (it may grow)
+                fill(self._queue_length() if n % 50 == 0 else len(futures) + 1)
         finally:
-            self.client.cancel([f for f in futures if not f.done()])
+            self.client.cancel(list(futures))
+
+    def _queue_length(self) -> int:
+        threads = sum(self.client.nthreads().values())
+        return max(8, QUEUED_PER_THREAD * threads)
 
     def close(self) -> None:
         self.client.close()
