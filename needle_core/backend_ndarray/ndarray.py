@@ -191,8 +191,8 @@ class NDArray:
     :func:`default_device`).
     """
 
-    _shape: tuple
-    _strides: tuple
+    _shape: tuple[int, ...]
+    _strides: tuple[int, ...]
     _offset: int
     _device: "BackendDevice"
     _handle: Any
@@ -218,7 +218,7 @@ class NDArray:
         self._handle = other._handle
 
     @staticmethod
-    def compact_strides(shape: Sequence[int]) -> tuple:
+    def compact_strides(shape: Sequence[int]) -> tuple[int, ...]:
         """Row-major strides of ``shape``: the last axis has stride 1, and each axis
         steps over one whole entry of the axes after it."""
         stride, strides = 1, []
@@ -243,11 +243,11 @@ class NDArray:
     # -- fields
 
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[int, ...]:
         return self._shape
 
     @property
-    def strides(self) -> tuple:
+    def strides(self) -> tuple[int, ...]:
         """Steps between neighbours along each axis, in elements (not bytes)."""
         return self._strides
 
