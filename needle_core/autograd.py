@@ -25,6 +25,8 @@ from __future__ import annotations
 from typing import Any
 
 import operator
+import sys
+import weakref
 from functools import reduce
 from numbers import Number
 
@@ -42,6 +44,8 @@ DEFAULT_DTYPE = "float32"
 
 # True while Op.gradient_as_tuple builds partial adjoints of which some may never be needed
 _deferring = False
+
+_new_object = object.__new__  # a Tensor without running __init__ (make_from_op, make_const)
 
 
 # ---------------------------------------------------------------- devices
@@ -242,6 +246,11 @@ class Tensor(Value):
     __array_ufunc__ = None
 
     def __init__(self, array, *, device=None, dtype=None, requires_grad=True):
+        if device is None and array.__class__ is numpy.ndarray:  # numpy data for cpu(): no checks
+            self.op, self.inputs = None, []
+            self.cached_data = numpy.array(array, dtype=dtype)
+            self.requires_grad = requires_grad
+            return
         if device is None and isinstance(array, NDArray):
             device = array.device
         if isinstance(array, Tensor):
@@ -262,35 +271,51 @@ class Tensor(Value):
         whose inputs are all constants is a constant too: it keeps its value and
         drops its history, since no gradient will ever flow through it.
         """
-        # one pass over the inputs (this runs for every node: keep it lean)
+        # This runs for every node of every graph, forward and backward: one pass over the
+        # inputs, no helper calls, and the attributes set directly (in _init's order, so
+        # that all Tensors share one key layout).
         args, requires_grad, on_nd = [], False, False
         for x in inputs:
             if not isinstance(x, Tensor):
                 x = Tensor(x, requires_grad=False)
-            if x.requires_grad:
+            elif x.requires_grad:
                 requires_grad = True
             if isinstance(x.cached_data, NDArray):
                 on_nd = True
             args.append(x)
         if on_nd:
             args = _on_one_device(op, args)
-        tensor = Tensor.__new__(Tensor)
-        tensor._init(op, args, requires_grad=requires_grad)
+        tensor = _new_object(Tensor)
         if _deferring:  # inside Op.gradient_as_tuple: defer what can be deferred
-            tensor.deferred_shape = op.output_shape(*[x.shape for x in args])
-            if tensor.deferred_shape is not None:
+            shape = op.output_shape(*[x.shape for x in args])
+            if shape is not None:
+                tensor.op, tensor.inputs = op, args
+                tensor.cached_data, tensor.requires_grad = None, requires_grad
+                tensor.deferred_shape = shape
                 return tensor
-        tensor.cached_data = op.compute(*[
-            x.realize_cached_data() if x.cached_data is None else x.cached_data for x in args])
-        if not requires_grad:
+        if len(args) == 1:
+            a = args[0].cached_data
+            data = op.compute(args[0].realize_cached_data() if a is None else a)
+        elif len(args) == 2:
+            a, b = args[0].cached_data, args[1].cached_data
+            data = op.compute(args[0].realize_cached_data() if a is None else a,
+                              args[1].realize_cached_data() if b is None else b)
+        else:
+            data = op.compute(*[x.realize_cached_data() if x.cached_data is None
+                                else x.cached_data for x in args])
+        if requires_grad:
+            tensor.op, tensor.inputs = op, args
+        else:  # a constant: no history to keep
             tensor.op, tensor.inputs = None, []
+        tensor.cached_data, tensor.requires_grad = data, requires_grad
         return tensor
 
     @staticmethod
     def make_const(data, requires_grad=False) -> Tensor:
         """A leaf holding ``data`` as it is (no copy)."""
-        tensor = Tensor.__new__(Tensor)
-        tensor._init(None, [], cached_data=data, requires_grad=requires_grad)
+        tensor = _new_object(Tensor)
+        tensor.op, tensor.inputs = None, []
+        tensor.cached_data, tensor.requires_grad = data, requires_grad
         return tensor
 
     # -- data
@@ -366,7 +391,9 @@ class Tensor(Value):
         if out_grad.shape != self.shape:
             raise ValueError(f"backward: out_grad has shape {out_grad.shape}, "
                              f"the tensor has shape {self.shape}")
+        _release_dead_graph()  # the previous graph, if nothing can reach it any more
         compute_gradient_of_variables(self, out_grad)
+        _remember_graph(self)
 
     # -- Python operators: a Tensor operand gives the element-wise op, a number the scalar op
 
@@ -511,6 +538,101 @@ def sum_node_list(node_list):
     if len(node_list) == 1:  # most nodes have one consumer
         return node_list[0]
     return reduce(operator.add, node_list)
+
+
+# Weak references to the Tensors of the latest backward's graph: the next backward() frees
+# those that nothing can reach any more (see _release_dead_graph)
+_last_backward: list = []
+
+
+def _remember_graph(output) -> None:
+    """Weak handles on every Tensor that ``output`` reaches through ``.inputs`` and ``.grad``.
+
+    Weak, so that remembering the graph keeps none of it alive.
+    """
+    seen = {id(output): output}
+    stack = [output]
+    while stack:
+        node = stack.pop()
+        for x in node.inputs:
+            if id(x) not in seen:
+                seen[id(x)] = x
+                stack.append(x)
+        grad = node.grad
+        if grad is not None and id(grad) not in seen and isinstance(grad, Tensor):
+            seen[id(grad)] = grad
+            stack.append(grad)
+    ref = weakref.ref
+    _last_backward[:] = [ref(x) for x in seen.values()]
+
+
+def _release_dead_graph() -> None:
+    """Break the reference cycles of the latest backward's graph where nothing outside refers to it.
+
+    backward() makes cycles: a node's ``.grad`` is built from the node itself or its inputs
+    (``out_grad * node`` for exp), and the node reaches that adjoint through ``.grad``. Python
+    frees cycles only when its cycle collector runs, every few hundred new objects, so a
+    training loop kept the arrays of the last ten or so minibatches alive and wrote each new
+    array to memory that had left the cache (a3's epoch: about 10 % of its time). Called by the
+    next backward(), this does the collector's work for the Tensors of that one graph that are
+    still alive: it counts the references each of them gets from the others (through
+    ``.inputs`` and ``.grad``); one with more references is held from outside (a variable, a
+    list, another graph), and so is every Tensor it reaches. The others can never be reached
+    again: their ``.grad`` is set to None, which breaks the cycles, and reference counting
+    frees them at once. A fresh Tensor that nothing else refers to goes through the same
+    counting, so the counts do not depend on how the interpreter passes references around;
+    when anything is unusual (an ``inputs`` list held elsewhere, a count that does not add up)
+    everything is left to the collector.
+    """
+    if len(_last_backward) < 2 or _getrefcount is None:
+        _last_backward.clear()
+        return
+    node: Any = None
+    x: Any = None
+    baseline = Tensor.make_const(None)  # referred to by `members` alone: the calibration
+    members = {id(baseline): baseline}
+    for ref in _last_backward:
+        node = ref()
+        if node is not None:
+            members[id(node)] = node
+    _last_backward.clear()
+    key = id(baseline)
+    del baseline
+    internal = dict.fromkeys(members, 0)
+    refcounts = {}
+    node = None  # from here on only `members` and the loop's names hold Tensors
+    for node in members.values():
+        refcounts[id(node)] = _getrefcount(node), _getrefcount(node.inputs)
+        for x in node.inputs:
+            if id(x) in internal:
+                internal[id(x)] += 1
+        x = None
+        if id(node.grad) in internal:
+            internal[id(node.grad)] += 1
+    node = None
+    own, own_list = refcounts[key]
+    held = []
+    for node in members.values():
+        count, list_count = refcounts[id(node)]
+        outside = count - internal[id(node)] - own
+        if list_count != own_list or outside < 0:  # an inputs list held elsewhere, or a miscount
+            return
+        if outside:
+            held.append(node)
+    alive: set = set()
+    while held:
+        node = held.pop()
+        if id(node) not in alive:
+            alive.add(id(node))
+            held.extend(x for x in node.inputs if id(x) in members)
+            if id(node.grad) in members:
+                held.append(members[id(node.grad)])
+    for node in members.values():
+        if id(node) not in alive and node.grad is not None:
+            node.grad = None
+
+
+_getrefcount = getattr(sys, "getrefcount", None)  # CPython's; elsewhere graphs wait for the collector
 
 
 # The operations build on the classes above, and Tensor's operators call them.

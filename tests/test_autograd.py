@@ -5,6 +5,9 @@ Covers what a Tensor holds and how Python operators map to ops, the exact order 
 gradients of gradients (checked against central differences).
 """
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -317,3 +320,67 @@ def test_an_error_in_a_needed_adjoint_is_raised_from_the_gradient_method():
     with pytest.raises(ValueError, match="matmul: shapes") as info:
         out.backward()
     assert any(entry.name == "gradient" for entry in info.traceback)
+
+
+# ---------------------------------------------------------------- freeing graphs nobody can reach
+
+@pytest.fixture
+def no_cycle_collector():
+    """Python's cycle collector off, so that only backward() can free a graph's cycles."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
+def test_the_next_backward_frees_a_graph_nobody_can_reach(no_cycle_collector):
+    x = tensor((3,), 1)
+    loss = ndl.summation(ndl.exp(x) * x)
+    loss.backward()
+    refs = [weakref.ref(t) for t in (x, x.grad, loss.inputs[0])]
+    del x, loss
+    assert refs[0]() is not None   # x → x.grad → exp(x) → x: a cycle, not freed on its own
+    ndl.summation(tensor((3,), 2)).backward()
+    assert [r() for r in refs] == [None, None, None]
+
+
+def test_what_is_held_from_outside_keeps_its_graph_and_gradients(no_cycle_collector):
+    X = ndl.Tensor(random_input((5, 4), 1), requires_grad=False)
+    W = tensor((4, 3), 2)
+    Z = ndl.exp(X @ W)
+    loss = ndl.summation(Z * Z)
+    loss.backward()
+    G = 2 * np.exp(2 * X.numpy() @ W.numpy())
+    del W, loss
+    ndl.summation(tensor((3,), 3)).backward()
+    W = Z.inputs[0].inputs[1]   # reached through Z: held, so kept with its gradient
+    np.testing.assert_allclose(Z.grad.numpy(), 2 * Z.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(W.grad.numpy(), X.numpy().T @ G, rtol=1e-12)
+    np.testing.assert_allclose(X.grad.numpy(), G @ W.numpy().T, rtol=1e-12)  # computed only now
+    x = tensor((2,), 4)
+    ndl.summation(x * x * x).backward()
+    grad, x_ref = x.grad, weakref.ref(x)
+    del x
+    ndl.summation(tensor((3,), 5)).backward()
+    grad.backward(ndl.Tensor(np.ones(2)))   # the gradient's graph, and x in it, are intact
+    np.testing.assert_allclose(x_ref().grad.numpy(), 6 * random_input((2,), 4), rtol=1e-12)
+
+
+def test_an_inputs_list_held_elsewhere_keeps_the_whole_graph(no_cycle_collector):
+    x = tensor((3,), 1)
+    loss = ndl.summation(ndl.exp(x) * x)
+    loss.backward()
+    held = loss.inputs[0].inputs[0].inputs   # [x], the inputs of exp(x)
+    del x, loss
+    ndl.summation(tensor((3,), 2)).backward()
+    x = held[0]
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(x.numpy()) * (1 + x.numpy()), rtol=1e-12)
+
+
+def test_backward_keeps_no_graph_alive():
+    x = tensor((3,), 1)
+    loss = ndl.summation(ndl.exp(x) * x)
+    loss.backward()
+    ref = weakref.ref(x)
+    del x, loss
+    gc.collect()
+    assert ref() is None
