@@ -2,7 +2,9 @@
 
 import json
 import os
+import re
 import signal
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -148,3 +150,23 @@ def test_the_cluster_options_say_what_is_wrong(capsys):
         DaskCluster("tcp://127.0.0.1:9", connect_timeout="1s")
     assert main(["autograde", "a1", "--scheduler", "tcp://127.0.0.1:9", "--cluster", "local"]) == 2
     assert "either --scheduler" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_command_line_grades_on_a_local_cluster_and_skips_what_did_not_change(tmp_path, capsys):
+    course = a1_course(tmp_path / "course", ["reference"])
+    command = ["--course", str(course.root), "autograde", "a1", "--cell-timeout", "15", "--jobs", "1"]
+    assert main([*command, "--cluster", "local"]) == 0
+    out = capsys.readouterr().out
+    assert "local Dask cluster" in out and "graded" in out
+    assert gradebook.submission_score(course, get("a1"), "reference") == (13.0, 13.0)
+    assert main([*command, "--changed-only"]) == 0
+    out = capsys.readouterr().out
+    assert "skipping 1 unchanged since graded; grading 0" in out
+    assert re.search(r"skipped: unchanged since graded +1\n", out)
+
+
+def test_without_dask_the_error_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(GraderError, match=r"pip install -e '\.\[cluster\]'"):
+        DaskCluster(local_workers=1)
