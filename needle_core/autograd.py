@@ -584,25 +584,26 @@ def _release_dead_graph() -> None:
     when anything is unusual (an ``inputs`` list held elsewhere, a count that does not add up)
     everything is left to the collector.
     """
-    if len(_last_backward) < 2 or _getrefcount is None:
+    getrefcount = _getrefcount
+    if len(_last_backward) < 2 or getrefcount is None:
         _last_backward.clear()
         return
     node: Any = None
     x: Any = None
     baseline = Tensor.make_const(None)  # referred to by `members` alone: the calibration
-    members = {id(baseline): baseline}
+    members = {id(baseline): baseline}  # first in the order of members.values()
     for ref in _last_backward:
         node = ref()
         if node is not None:
             members[id(node)] = node
     _last_backward.clear()
-    key = id(baseline)
     del baseline
     internal = dict.fromkeys(members, 0)
-    refcounts = {}
+    counts, list_counts = [], []
     node = None  # from here on only `members` and the loop's names hold Tensors
     for node in members.values():
-        refcounts[id(node)] = _getrefcount(node), _getrefcount(node.inputs)
+        counts.append(getrefcount(node))
+        list_counts.append(getrefcount(node.inputs))
         for x in node.inputs:
             if id(x) in internal:
                 internal[id(x)] += 1
@@ -610,12 +611,11 @@ def _release_dead_graph() -> None:
         if id(node.grad) in internal:
             internal[id(node.grad)] += 1
     node = None
-    own, own_list = refcounts[key]
+    own, own_list = counts[0], list_counts[0]
     held = []
-    for node in members.values():
-        count, list_count = refcounts[id(node)]
-        outside = count - internal[id(node)] - own
-        if list_count != own_list or outside < 0:  # an inputs list held elsewhere, or a miscount
+    for node, count, list_count in zip(members.values(), counts, list_counts):
+        outside = count - own - internal[id(node)]
+        if outside < 0 or list_count != own_list:  # a miscount, or an inputs list held elsewhere
             return
         if outside:
             held.append(node)
@@ -628,7 +628,7 @@ def _release_dead_graph() -> None:
             if id(node.grad) in members:
                 held.append(members[id(node.grad)])
     for node in members.values():
-        if id(node) not in alive and node.grad is not None:
+        if node.grad is not None and id(node) not in alive:
             node.grad = None
 
 
