@@ -50,7 +50,7 @@ class Job:
     limits: Limits
     datasets: Path
     isolate: bool = True
-    cache_seed: Path | None = None       # a ~/.cache with the kit's compiled CUDA runtime, copied per submission
+    cache_seed: Path | None = None       # a ~/.cache (font list, CUDA runtime), copied per submission
 
 
 @dataclass
@@ -285,8 +285,9 @@ def _cell_results(job: Job, notebooks: dict, results: dict) -> list[CellResult]:
 def own_cache(seed: Path | None, dest: Path) -> Path:
     """A submission's own ~/.cache, shared by its notebook and its trusted tests only.
 
-    It starts as a copy of ``seed`` (the kit's CUDA runtime, compiled once per run by the grader),
-    so no submission pays for that compile and none can touch another's cache.
+    It starts as a copy of ``seed`` (matplotlib's font list, the kit's CUDA runtime: made once per
+    run by the grader, :func:`build_cache_seed`), so no submission pays for them and none can
+    touch another's cache.
     """
     if seed is not None and seed.is_dir():
         shutil.copytree(seed, dest)
@@ -296,13 +297,22 @@ def own_cache(seed: Path | None, dest: Path) -> Path:
 
 
 def build_cache_seed(code: tuple[str, ...], dest: Path) -> Path | None:
-    """Compile the kit's CUDA runtime into ``dest`` (a ~/.cache) when an assignment uses kernels."""
-    if "cuda_kernels" not in code:
-        return None
-    env = {**os.environ, "NEEDLE_CUDA_CACHE": str(dest / "needle-kit" / "cuda")}
-    done = subprocess.run([sys.executable, "-c", "from needle_core.cuda import cpu; cpu.runtime()"],
-                          env=env, capture_output=True, text=True)
-    return dest if done.returncode == 0 else None   # no compiler: each submission compiles its own
+    """Fill ``dest``, the ~/.cache every submission's own cache is copied from, once per run.
+
+    It holds matplotlib's list of the machine's fonts (each kernel would otherwise scan the
+    fonts again when the notebook imports pyplot) and, when the assignment uses kernels, the
+    kit's compiled CUDA runtime. Only the kit's own code runs here, never a submission's.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "MPLCONFIGDIR": str(dest / "matplotlib")}
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True)
+    if "cuda_kernels" in code:
+        env["NEEDLE_CUDA_CACHE"] = str(dest / "needle-kit" / "cuda")
+        done = subprocess.run([sys.executable, "-c", "from needle_core.cuda import cpu; cpu.runtime()"],
+                              env=env, capture_output=True, text=True)
+        if done.returncode != 0:            # no compiler: each submission compiles its own
+            shutil.rmtree(dest / "needle-kit", ignore_errors=True)
+    return dest if dest.is_dir() and any(dest.iterdir()) else None
 
 
 def hidden_lines(source: Path) -> set[str]:

@@ -46,7 +46,7 @@ def kernel_env(extra: dict | None = None) -> dict[str, str]:
         "TMPDIR": "/tmp",
         "IPYTHONDIR": "/tmp/home/.ipython",
         "JUPYTER_RUNTIME_DIR": "/tmp/home/.jupyter-runtime",
-        "MPLCONFIGDIR": "/tmp/home/.matplotlib",
+        "MPLCONFIGDIR": "/tmp/home/.cache/matplotlib",     # its font list comes with the cache seed
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         # One BLAS thread: parallel submissions do not fight over cores, results repeat bit for bit.
@@ -167,7 +167,7 @@ class Sandbox:
             if self.cache is not None and not (self.work / ".home" / ".cache").exists():
                 (self.work / ".home" / ".cache").symlink_to(self.cache)
             for key in ("IPYTHONDIR", "JUPYTER_RUNTIME_DIR", "MPLCONFIGDIR"):
-                env[key] = str(self.work / ".home" / Path(env[key]).name)
+                env[key] = str(self.work / ".home" / Path(env[key]).relative_to("/tmp/home"))
         return subprocess.Popen(argv, cwd=cwd, env=env, start_new_session=True, **kwargs)
 
     @staticmethod
