@@ -548,14 +548,15 @@ _last_backward: list = []
 def _remember_graph(output) -> None:
     """Weak handles on every Tensor that ``output`` reaches through ``.inputs`` and ``.grad``.
 
-    Weak, so that remembering the graph keeps none of it alive.
+    Weak, so that remembering the graph keeps none of it alive. A leaf without a gradient
+    (a constant) refers to no Tensor, so it cannot be part of a cycle: it is left out.
     """
     seen = {id(output): output}
     stack = [output]
     while stack:
         node = stack.pop()
         for x in node.inputs:
-            if id(x) not in seen:
+            if id(x) not in seen and (x.inputs or x.grad is not None):
                 seen[id(x)] = x
                 stack.append(x)
         grad = node.grad
