@@ -5,6 +5,7 @@ place must have a sentence saying so in the notebook's markdown about that funct
 test), so that a correct solution never loses a point for a rule it could not know.
 """
 
+import ast
 import re
 
 import nbformat
@@ -31,6 +32,15 @@ def _function_of(grade_id: str, line: str) -> str:
     return named.group(1) if named else GRADE_ID.match(grade_id).group(1)
 
 
+def _asserts(source: str) -> list[str]:
+    """Each assert statement of a cell on one line, its message's pieces joined into one string."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return [line for line in source.splitlines() if line.strip().startswith("assert")]
+    return [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Assert)]
+
+
 def _cases():
     for a in available():
         for path in sorted(a.folder.glob("*.ipynb")):
@@ -39,7 +49,7 @@ def _cases():
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
                 if not cell.metadata.get("nbgrader", {}).get("grade") or not GRADE_ID.match(grade_id):
                     continue
-                checks = [line for line in cell.source.splitlines() if line.strip().startswith("assert")]
+                checks = _asserts(cell.source)
                 seen = set()
                 for name, (checked, _) in PROPERTIES.items():
                     for line in checks:
