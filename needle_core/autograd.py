@@ -543,18 +543,25 @@ def sum_node_list(node_list):
 # Weak references to the Tensors of the latest backward's graph: the next backward() frees
 # those that nothing can reach any more (see _release_dead_graph)
 _last_backward: list = []
+_RELEASE_MIN_SIZE = 1 << 18  # array entries (1 MiB of float32) in a graph worth releasing
 
 
 def _remember_graph(output) -> None:
     """Weak handles on every Tensor that ``output`` reaches through ``.inputs`` and ``.grad``.
 
     Weak, so that remembering the graph keeps none of it alive. A leaf without a gradient
-    (a constant) refers to no Tensor, so it cannot be part of a cycle: it is left out.
+    (a constant) refers to no Tensor, so it cannot be part of a cycle: it is left out. A graph
+    whose arrays hold fewer than ``_RELEASE_MIN_SIZE`` entries in all is not remembered: a few
+    such graphs waiting for the cycle collector still fit in the cache, and releasing them
+    would cost more than it saves.
     """
     seen = {id(output): output}
     stack = [output]
+    size = 0
     while stack:
         node = stack.pop()
+        if node.cached_data is not None:
+            size += node.cached_data.size
         for x in node.inputs:
             if id(x) not in seen and (x.inputs or x.grad is not None):
                 seen[id(x)] = x
@@ -563,6 +570,9 @@ def _remember_graph(output) -> None:
         if grad is not None and id(grad) not in seen and isinstance(grad, Tensor):
             seen[id(grad)] = grad
             stack.append(grad)
+    if size < _RELEASE_MIN_SIZE:
+        _last_backward.clear()
+        return
     ref = weakref.ref
     _last_backward[:] = [ref(x) for x in seen.values()]
 

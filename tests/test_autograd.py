@@ -325,8 +325,10 @@ def test_an_error_in_a_needed_adjoint_is_raised_from_the_gradient_method():
 # ---------------------------------------------------------------- freeing graphs nobody can reach
 
 @pytest.fixture
-def no_cycle_collector():
-    """Python's cycle collector off, so that only backward() can free a graph's cycles."""
+def no_cycle_collector(monkeypatch):
+    """Python's cycle collector off, so that only backward() can free a graph's cycles, and
+    backward() releasing graphs of any size (these are small)."""
+    monkeypatch.setattr(autograd, "_RELEASE_MIN_SIZE", 0)
     gc.disable()
     yield
     gc.enable()
@@ -382,5 +384,18 @@ def test_backward_keeps_no_graph_alive():
     loss.backward()
     ref = weakref.ref(x)
     del x, loss
+    gc.collect()
+    assert ref() is None
+
+
+def test_a_small_graph_is_left_to_the_cycle_collector(no_cycle_collector, monkeypatch):
+    monkeypatch.setattr(autograd, "_RELEASE_MIN_SIZE", 1000)   # entries: this graph has 20 or so
+    x = tensor((1,), 1)
+    loss = ndl.summation(ndl.exp(x) * x)
+    loss.backward()
+    ref = weakref.ref(x)
+    del x, loss
+    ndl.summation(tensor((3,), 2)).backward()
+    assert ref() is not None
     gc.collect()
     assert ref() is None
