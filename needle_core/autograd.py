@@ -560,8 +560,7 @@ def _remember_graph(output) -> None:
     size = 0
     while stack:
         node = stack.pop()
-        if node.cached_data is not None:
-            size += node.cached_data.size
+        size += getattr(node.cached_data, "size", 1)  # None (not computed yet) and numbers: 1
         for x in node.inputs:
             if id(x) not in seen and (x.inputs or x.grad is not None):
                 seen[id(x)] = x
@@ -584,7 +583,7 @@ def _release_dead_graph() -> None:
     (``out_grad * node`` for exp), and the node reaches that adjoint through ``.grad``. Python
     frees cycles only when its cycle collector runs, every few hundred new objects, so a
     training loop kept the arrays of the last ten or so minibatches alive and wrote each new
-    array to memory that had left the cache (a3's epoch: about 10 % of its time). Called by the
+    array to memory that had left the cache (a3's epoch: 5–10 % of its time). Called by the
     next backward(), this does the collector's work for the Tensors of that one graph that are
     still alive: it counts the references each of them gets from the others (through
     ``.inputs`` and ``.grad``); one with more references is held from outside (a variable, a
