@@ -29,8 +29,8 @@ NOTEBOOK_OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes of output kept per notebook
 MAX_RESTARTS = 8
 # No history database for a kernel that lives for one notebook (nbclient would keep it in memory).
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
-# The kernel as ipykernel_launcher starts it, less the import of its debugger (debugpy: about
-# 0.3 s of CPU per kernel, for a feature nothing here uses; ipykernel goes on without it).
+# The kernel as ipykernel_launcher starts it, less the import of its debugger (debugpy: about a
+# tenth of a second of CPU per kernel, for a feature nothing here uses; ipykernel goes on without it).
 KERNEL_LAUNCHER = ("import sys\n"
                    "if sys.path[0] == '':\n"
                    "    del sys.path[0]\n"
