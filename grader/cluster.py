@@ -100,7 +100,7 @@ _on_worker_lock = threading.Lock()
 
 
 def _worker_folder(key: str, make: Callable[[Path], object]) -> Path:
-    """A folder made once per worker process (assignment folders, the compiled CUDA runtime),
+    """A folder made once per worker process (assignment folders, the cache every submission's starts from),
     in the worker's own directory, which goes when the worker does."""
     from distributed import get_worker
 
@@ -120,13 +120,11 @@ def grade_on_worker(job: Job, folders: Folders, files: dict[str, bytes]) -> Grad
                           "(pip install -e '.[cluster]') on every worker")
     here = _worker_folder("folders-" + folders.digest, lambda d: _unpack(folders.files, d))
     code = get_assignment(job.assignment).code
-    seed = None
-    if "cuda_kernels" in code:
-        seed = _worker_folder("cuda-runtime", lambda d: build_cache_seed(code, d))
+    seed = _worker_folder(f"cache-seed-{code}", lambda d: build_cache_seed(code, d / "cache"))
     with tempfile.TemporaryDirectory(prefix=f"submitted-{job.student}-") as tmp:
         _unpack(files, Path(tmp))
         local = replace(job, submitted=Path(tmp), source=here / "source", release=here / "release",
-                        datasets=datasets, cache_seed=seed)
+                        datasets=datasets, cache_seed=seed / "cache")
         return grade_submission(local)
 
 
