@@ -22,7 +22,8 @@ code runs on every device.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeAlias
 
 import operator
 import sys
@@ -31,8 +32,9 @@ from functools import reduce
 from numbers import Number
 
 import numpy
+import numpy.typing as npt
 
-from .backend_ndarray import BackendDevice, NDArray
+from .backend_ndarray import Axes, BackendDevice, NDArray, NDArrayLike
 from .backend_ndarray import array_api  # the one array library the operations compute with
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
 ]
 
 DEFAULT_DTYPE = "float32"
+DType: TypeAlias = numpy.dtype | str  # a Tensor's dtype: numpy's on cpu(), "float32" for an NDArray
 
 # True while Op.gradient_as_tuple builds partial adjoints of which some may never be needed
 _deferring = False
@@ -55,27 +58,30 @@ class CPUDevice:
 
     name = "cpu"
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "cpu()"
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, CPUDevice)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self.name)
 
-    def array(self, data, dtype=None):
+    def array(self, data: npt.ArrayLike | NDArray, dtype: npt.DTypeLike | None = None) -> numpy.ndarray:
         """A new array holding ``data``, with numpy's dtype rules unless ``dtype`` is given."""
         if isinstance(data, NDArray):
             data = data.numpy()
         return numpy.array(data, dtype=dtype)
 
-    def ones(self, shape, dtype=DEFAULT_DTYPE):
+    def ones(self, shape: Sequence[int], dtype: npt.DTypeLike = DEFAULT_DTYPE) -> numpy.ndarray:
         return numpy.ones(shape, dtype=dtype)
 
-    def zeros(self, shape, dtype=DEFAULT_DTYPE):
+    def zeros(self, shape: Sequence[int], dtype: npt.DTypeLike = DEFAULT_DTYPE) -> numpy.ndarray:
         return numpy.zeros(shape, dtype=dtype)
 
+
+Device: TypeAlias = CPUDevice | BackendDevice
+"""Where a Tensor's array lives: cpu() (numpy), or a device of ``backend_ndarray`` such as cuda()."""
 
 _CPU = CPUDevice()
 
@@ -89,7 +95,7 @@ def default_device() -> CPUDevice:
     return _CPU
 
 
-def _check_device(device):
+def _check_device(device: Device | None) -> Device:
     if device is None or device == _CPU:
         return _CPU
     if isinstance(device, BackendDevice):
@@ -101,11 +107,11 @@ def _check_device(device):
                      f"needle_core.backend_ndarray such as cuda()")
 
 
-def _device_of(data):
+def _device_of(data: NDArrayLike) -> Device:
     return data.device if isinstance(data, NDArray) else _CPU
 
 
-def _to_device(data, device):
+def _to_device(data: NDArrayLike, device: Device) -> NDArrayLike:
     """``data`` (numpy array or NDArray) as an array of ``device``."""
     if _device_of(data) == device:
         return data
@@ -117,14 +123,16 @@ def _to_device(data, device):
 class Op:
     """An operation: how to compute its output, and how to differentiate it."""
 
-    def __call__(self, *args):
+    def __call__(self, *args: Tensor | NDArrayLike) -> Value:
         raise NotImplementedError(f"{type(self).__name__}: apply a TensorOp subclass, not a bare Op")
 
-    def compute(self, *args):
+    # `*args: Any` here and `*input_shapes: Any` below: each op declares its own arguments
+    # (compute(self, a, b), output_shape(self, a_shape, b_shape)), which mypy accepts only then
+    def compute(self, *args: Any) -> NDArrayLike:
         """The output, computed from the inputs' raw arrays."""
         raise NotImplementedError(f"{type(self).__name__}.compute is not written")
 
-    def gradient(self, out_grad, node):
+    def gradient(self, out_grad: Tensor, node: Tensor) -> Tensor | tuple[Tensor, ...]:
         """The partial adjoints of the inputs, given the output's adjoint ``out_grad``.
 
         ``node`` is the output Tensor (its ``.inputs`` are the operands). Returns
@@ -133,7 +141,7 @@ class Op:
         """
         raise NotImplementedError(f"{type(self).__name__}.gradient is not written")
 
-    def output_shape(self, *input_shapes) -> tuple | None:
+    def output_shape(self, *input_shapes: Any) -> tuple[int, ...] | None:
         """The output's shape, from the inputs' shapes alone; None where the op cannot tell.
 
         An op that can tell lets an adjoint nobody needs stay unevaluated
@@ -141,7 +149,7 @@ class Op:
         """
         return None
 
-    def gradient_as_tuple(self, out_grad, node) -> tuple:
+    def gradient_as_tuple(self, out_grad: Tensor, node: Tensor) -> tuple[Tensor, ...]:
         """:meth:`gradient`, always as a tuple with one entry per input.
 
         When an input needs no gradient (``requires_grad`` is false: data, labels,
@@ -163,7 +171,7 @@ class Op:
             return tuple(grads)
         return (grads,)
 
-    def _gradient_deferred(self, out_grad, node):
+    def _gradient_deferred(self, out_grad: Tensor, node: Tensor) -> Tensor | tuple[Tensor, ...]:
         """:meth:`gradient` with evaluation deferred, then the needed partial adjoints computed."""
         global _deferring
         _deferring = True
@@ -185,7 +193,7 @@ class Op:
 class TensorOp(Op):
     """An operation whose output is a Tensor."""
 
-    def __call__(self, *args):
+    def __call__(self, *args: Tensor | NDArrayLike) -> Tensor:
         return Tensor.make_from_op(self, args)
 
 
@@ -204,7 +212,8 @@ class Value:
     cached_data: Any
     requires_grad: bool
 
-    def _init(self, op, inputs, *, cached_data=None, requires_grad=None):
+    def _init(self, op: Op | None, inputs: list[Value], *, cached_data: NDArrayLike | None = None,
+              requires_grad: bool | None = None) -> None:
         if requires_grad is None:
             requires_grad = False
             for x in inputs:  # any(...), without a generator on this hot path
@@ -216,10 +225,11 @@ class Value:
         self.cached_data = cached_data
         self.requires_grad = requires_grad
 
-    def realize_cached_data(self):
+    def realize_cached_data(self) -> NDArrayLike:
         """The node's value, computed from its inputs the first time it is asked for."""
         if self.cached_data is None:
-            self.cached_data = self.op.compute(*[
+            # only an op's output is ever without data, so self.op is an Op here
+            self.cached_data = self.op.compute(*[  # type: ignore[union-attr]
                 x.realize_cached_data() if x.cached_data is None else x.cached_data
                 for x in self.inputs])
         return self.cached_data
@@ -240,12 +250,13 @@ class Tensor(Value):
     """
 
     grad: Tensor | None = None  # set by backward()
-    deferred_shape: tuple | None = None  # the shape of a node not computed yet
+    deferred_shape: tuple[int, ...] | None = None  # the shape of a node not computed yet
 
     # numpy must leave `array + tensor` to Tensor.__radd__ instead of looping over the tensor
     __array_ufunc__ = None
 
-    def __init__(self, array, *, device=None, dtype=None, requires_grad=True):
+    def __init__(self, array: Tensor | NDArray | npt.ArrayLike, *, device: Device | None = None,
+                 dtype: npt.DTypeLike | None = None, requires_grad: bool = True) -> None:
         if device is None and array.__class__ is numpy.ndarray:  # numpy data for cpu(): no checks
             self.op, self.inputs = None, []
             self.cached_data = numpy.array(array, dtype=dtype)
@@ -258,13 +269,13 @@ class Tensor(Value):
             if device is not None:
                 data = _to_device(data, _check_device(device))
             if dtype is not None and data.dtype != dtype:
-                data = data.astype(dtype)
+                data = data.astype(dtype)  # type: ignore[union-attr]  # numpy only: NDArray has no astype
         else:
             data = _check_device(device).array(array, dtype=dtype)
         self._init(None, [], cached_data=data, requires_grad=requires_grad)
 
     @staticmethod
-    def make_from_op(op: Op, inputs) -> Tensor:
+    def make_from_op(op: Op, inputs: Sequence[Tensor | NDArrayLike]) -> Tensor:
         """The node ``op(*inputs)``, its value computed now.
 
         Inputs that are not Tensors (numpy arrays) become constant leaves. A node
@@ -311,7 +322,7 @@ class Tensor(Value):
         return tensor
 
     @staticmethod
-    def make_const(data, requires_grad=False) -> Tensor:
+    def make_const(data: NDArrayLike | None, requires_grad: bool = False) -> Tensor:
         """A leaf holding ``data`` as it is (no copy)."""
         tensor = _new_object(Tensor)
         tensor.op, tensor.inputs = None, []
@@ -326,7 +337,7 @@ class Tensor(Value):
         return self.detach()
 
     @data.setter
-    def data(self, value: Tensor):
+    def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(f"Tensor.data: expected a Tensor, got {type(value).__name__}")
         if value.dtype != self.dtype:
@@ -338,13 +349,13 @@ class Tensor(Value):
         """A leaf with the same values and no history (it does not require grad)."""
         return Tensor.make_const(self.realize_cached_data())
 
-    def numpy(self):
+    def numpy(self) -> numpy.ndarray:
         """The values as a numpy array (on cpu() shared, not copied: do not modify it in place)."""
         data = self.realize_cached_data()
         return data.numpy() if isinstance(data, NDArray) else data
 
     @property
-    def shape(self) -> tuple:
+    def shape(self) -> tuple[int, ...]:
         if self.cached_data is not None:
             return self.cached_data.shape
         if self.deferred_shape is not None:
@@ -356,29 +367,29 @@ class Tensor(Value):
         return len(self.shape)
 
     @property
-    def dtype(self):
+    def dtype(self) -> DType:
         return self.realize_cached_data().dtype
 
     @property
-    def device(self):
+    def device(self) -> Device:
         """cpu() for numpy data, else the NDArray's device (``cuda()``, …)."""
         return _device_of(self.realize_cached_data())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"needle.Tensor({self.realize_cached_data()!r})"
 
-    def to(self, device) -> Tensor:
+    def to(self, device: Device) -> Tensor:
         """The same values as a leaf on ``device`` (this tensor itself when already there)."""
         if self.device == device:
             return self
         return Tensor(self, device=device, requires_grad=self.requires_grad)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self.realize_cached_data())
 
     # -- differentiation
 
-    def backward(self, out_grad=None):
+    def backward(self, out_grad: Tensor | NDArrayLike | None = None) -> None:
         """Store ``∂(Σ out_grad ⊙ self)/∂node`` in ``.grad`` of every node of the graph.
 
         ``out_grad`` defaults to ones of this tensor's shape (for a scalar loss:
@@ -396,49 +407,52 @@ class Tensor(Value):
         _remember_graph(self)
 
     # -- Python operators: a Tensor operand gives the element-wise op, a number the scalar op
+    # (`other` is a Tensor, a number or a numpy array). After isinstance(other, Number) mypy
+    # types `other` as Number, which the scalar ops' Scalar leaves out (to mypy a float is not
+    # a Number): hence the ignores.
 
-    def __add__(self, other):
+    def __add__(self, other: Any) -> Tensor:
         if isinstance(other, Number):
-            return ops.add_scalar(self, other)
+            return ops.add_scalar(self, other)  # type: ignore[arg-type]
         return ops.add(self, other)
 
-    def __sub__(self, other):
+    def __sub__(self, other: Any) -> Tensor:
         if isinstance(other, Number):
-            return ops.add_scalar(self, -other)
+            return ops.add_scalar(self, -other)  # type: ignore[operator]
         return ops.add(self, ops.negate(other))
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Any) -> Tensor:
         if isinstance(other, Number):
-            return ops.add_scalar(ops.negate(self), other)
+            return ops.add_scalar(ops.negate(self), other)  # type: ignore[arg-type]
         return ops.add(other, ops.negate(self))
 
-    def __mul__(self, other):
+    def __mul__(self, other: Any) -> Tensor:
         if isinstance(other, Number):
-            return ops.mul_scalar(self, other)
+            return ops.mul_scalar(self, other)  # type: ignore[arg-type]
         return ops.multiply(self, other)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Any) -> Tensor:
         if isinstance(other, Number):
-            return ops.divide_scalar(self, other)
+            return ops.divide_scalar(self, other)  # type: ignore[arg-type]
         return ops.divide(self, other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Any) -> Tensor:
         if isinstance(other, Number):
-            return ops.mul_scalar(ops.power_scalar(self, -1), other)
+            return ops.mul_scalar(ops.power_scalar(self, -1), other)  # type: ignore[arg-type]
         return ops.divide(other, self)
 
-    def __pow__(self, other):
+    def __pow__(self, other: Any) -> Tensor:
         if isinstance(other, Number):
-            return ops.power_scalar(self, other)
+            return ops.power_scalar(self, other)  # type: ignore[arg-type]
         return ops.power(self, other)
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: Tensor) -> Tensor:
         return ops.matmul(self, other)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: Tensor) -> Tensor:
         return ops.matmul(other, self)
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         return ops.negate(self)
 
     __radd__ = __add__
@@ -446,20 +460,20 @@ class Tensor(Value):
 
     # -- methods for the shape operations
 
-    def sum(self, axes=None) -> Tensor:
+    def sum(self, axes: Axes = None) -> Tensor:
         return ops.summation(self, axes)
 
-    def reshape(self, shape) -> Tensor:
+    def reshape(self, shape: Sequence[int]) -> Tensor:
         return ops.reshape(self, shape)
 
-    def transpose(self, axes=None) -> Tensor:
+    def transpose(self, axes: Sequence[int] | None = None) -> Tensor:
         return ops.transpose(self, axes)
 
-    def broadcast_to(self, shape) -> Tensor:
+    def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         return ops.broadcast_to(self, shape)
 
 
-def _on_one_device(op, inputs):
+def _on_one_device(op: Op, inputs: list[Tensor]) -> list[Tensor]:
     """``inputs`` with constants moved to the device of the NDArray inputs.
 
     Code written for cpu() keeps working on other devices: a constant made from numpy
@@ -480,7 +494,7 @@ def _on_one_device(op, inputs):
 
 # ---------------------------------------------------------------- reverse mode
 
-def find_topo_sort(node_list) -> list:
+def find_topo_sort(node_list: list[Tensor]) -> list[Tensor]:
     """All nodes that the nodes of ``node_list`` depend on, in topological order.
 
     The order is the post-order of a depth-first search that starts from each
@@ -488,15 +502,15 @@ def find_topo_sort(node_list) -> list:
     comes after all of its inputs, and every node appears exactly once.
     """
     ### BEGIN SOLUTION a3
-    visited: set = set()
-    topo_order: list = []
+    visited: set[Tensor] = set()
+    topo_order: list[Tensor] = []
     for node in node_list:
         topo_sort_dfs(node, visited, topo_order)
     return topo_order
     ### END SOLUTION
 
 
-def topo_sort_dfs(node, visited, topo_order):
+def topo_sort_dfs(node: Tensor, visited: set[Tensor], topo_order: list[Tensor]) -> None:
     """Depth-first search from ``node``: append every unvisited node after its inputs."""
     ### BEGIN SOLUTION a3
     if node in visited:
@@ -508,7 +522,7 @@ def topo_sort_dfs(node, visited, topo_order):
     ### END SOLUTION
 
 
-def compute_gradient_of_variables(output_tensor, out_grad):
+def compute_gradient_of_variables(output_tensor: Tensor, out_grad: Tensor) -> None:
     """Reverse-mode differentiation: set ``.grad`` of every node that ``output_tensor`` depends on.
 
     Visit the nodes in reverse topological order. When a node is reached,
@@ -522,18 +536,18 @@ def compute_gradient_of_variables(output_tensor, out_grad):
     ``out_grad``. Use ``node_to_output_grads_list`` (node → list of partial
     adjoints) and :func:`sum_node_list`.
     """
-    node_to_output_grads_list = {output_tensor: [out_grad]}
+    node_to_output_grads_list: dict[Tensor, list[Tensor]] = {output_tensor: [out_grad]}
     ### BEGIN SOLUTION a3
     for node in reversed(find_topo_sort([output_tensor])):
         node.grad = sum_node_list(node_to_output_grads_list[node])
-        if node.is_leaf():
+        if node.op is None:  # a leaf
             continue
         for inp, partial in zip(node.inputs, node.op.gradient_as_tuple(node.grad, node)):
             node_to_output_grads_list.setdefault(inp, []).append(partial)
     ### END SOLUTION
 
 
-def sum_node_list(node_list):
+def sum_node_list(node_list: list[Tensor]) -> Tensor:
     """The sum of a list of Tensors, as one Tensor (no ``0 +`` in front)."""
     if len(node_list) == 1:  # most nodes have one consumer
         return node_list[0]
@@ -546,7 +560,7 @@ _last_backward: list = []
 _RELEASE_MIN_SIZE = 1 << 18  # array entries (1 MiB of float32) in a graph worth releasing
 
 
-def _remember_graph(output) -> None:
+def _remember_graph(output: Tensor) -> None:
     """Weak handles on every Tensor that ``output`` reaches through ``.inputs`` and ``.grad``.
 
     Weak, so that remembering the graph keeps none of it alive. A leaf without a gradient
