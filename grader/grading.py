@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,7 +136,7 @@ def build_scratch(job: Job, scratch: Path) -> list[str]:
     return missing
 
 
-def _grade_id(cell) -> str | None:
+def _grade_id(cell: Mapping[str, Any]) -> str | None:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
@@ -177,7 +179,8 @@ def prepare_notebook(submitted: Path | None, source: Path, release: Path) -> nbf
 
 # ------------------------------------------------------------------ running
 
-def run_notebook(sandbox: Sandbox, filename: str, cell_timeout: int, deadline: float) -> tuple[dict | None, str]:
+def run_notebook(sandbox: Sandbox, filename: str, cell_timeout: int,
+                 deadline: float) -> tuple[nbformat.NotebookNode | None, str]:
     """Execute ``filename`` (a notebook of the scratch copy) in the sandbox, as grading runs it.
 
     Returns the executed notebook (None if it ran past ``deadline`` or came back unreadable) and
@@ -204,7 +207,7 @@ def run_notebook(sandbox: Sandbox, filename: str, cell_timeout: int, deadline: f
         return None, f"{text}\nunreadable executed notebook: {error}"
 
 
-def _stitch(prepared: nbformat.NotebookNode, executed) -> None:
+def _stitch(prepared: nbformat.NotebookNode, executed: nbformat.NotebookNode | None) -> None:
     """Copy the executed notebook's outputs into ``prepared`` (whose sources are trusted)."""
     if executed is None or len(executed.cells) != len(prepared.cells):
         return
@@ -215,7 +218,7 @@ def _stitch(prepared: nbformat.NotebookNode, executed) -> None:
                             and o.get("output_type") in ("stream", "error", "display_data", "execute_result")]
 
 
-def _errors(cell) -> list[str]:
+def _errors(cell: Mapping[str, Any]) -> list[str]:
     return [f"{o.get('ename', '')}: {o.get('evalue', '')}" for o in cell.get("outputs", [])
             if o.get("output_type") == "error"]
 

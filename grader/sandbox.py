@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,7 +100,7 @@ class Sandbox:
     cache: Path | None = None    # this submission's own ~/.cache (compiled kernels), writable
     missing: list[str] = field(default_factory=list)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         why = _bwrap_works() if self.isolate else "isolation switched off"
         self.missing = [] if why is None else [f"{p} — {why}" for p in PROTECTIONS]
 
@@ -151,7 +152,7 @@ class Sandbox:
             args += ["--bind", str(self.cache), "/tmp/home/.cache"]
         return args
 
-    def popen(self, argv: list[str], env: dict | None = None, **kwargs) -> subprocess.Popen:
+    def popen(self, argv: list[str], env: dict | None = None, **kwargs: Any) -> subprocess.Popen:
         """Start ``argv`` in the sandbox (in its own session, so the whole group can be killed)."""
         env = kernel_env(env)
         cwd = self.work

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,11 +74,11 @@ def _load(out: Path, n: int) -> ProbeResult | None:
         return ProbeResult(False, f"unreadable results ({type(error).__name__})")
 
 
-def _text(value) -> str | None:
+def _text(value: object) -> str | None:
     return None if value is None else str(value)[:2000]
 
 
-def _restore(value, arrays):
+def _restore(value: Any, arrays: Mapping[str, np.ndarray]) -> Any:
     if isinstance(value, list):
         return [_restore(v, arrays) for v in value]
     if isinstance(value, dict):
@@ -123,18 +125,21 @@ def run(sandbox: Sandbox, source: str, grade_ids: list[str], probe_timeout: floa
     return results
 
 
-def _watch(proc, request: str, out: Path, probe_timeout: float, deadline: float | None) -> str | None:
+def _watch(proc: subprocess.Popen, request: str, out: Path, probe_timeout: float, deadline: float | None) -> str | None:
     """Feed the request, then wait; kill the sandbox when a probe or the submission runs too long."""
+    stdin = proc.stdin
+    assert stdin is not None, "the probe runner is started with stdin=PIPE"
     try:
-        proc.stdin.write(request.encode())
-        proc.stdin.close()
+        stdin.write(request.encode())
+        stdin.close()
     except BrokenPipeError:
         pass
     current, started = -1, time.monotonic()
     while True:
         try:
             proc.wait(timeout=0.05)
-            proc.stderr.close()
+            if proc.stderr is not None:
+                proc.stderr.close()
             return None
         except subprocess.TimeoutExpired:
             pass
@@ -165,7 +170,7 @@ def judge(student: ProbeResult, reference: ProbeResult, tolerance: dict | None =
     return Verdict(True)
 
 
-def _compare(got, want, where: str, tol: dict) -> list[str]:
+def _compare(got: Any, want: Any, where: str, tol: dict) -> list[str]:
     if isinstance(want, np.ndarray):
         return _compare_arrays(got, want, where, tol)
     if isinstance(want, bool) or want is None or isinstance(want, str):
@@ -188,7 +193,7 @@ def _compare(got, want, where: str, tol: dict) -> list[str]:
     return [f"{where}: cannot compare {type(want).__name__}"]
 
 
-def _compare_arrays(got, want: np.ndarray, where: str, tol: dict) -> list[str]:
+def _compare_arrays(got: Any, want: np.ndarray, where: str, tol: dict) -> list[str]:
     if not isinstance(got, np.ndarray):
         if isinstance(got, (int, float)) and not isinstance(got, bool):
             got = np.asarray(got)
@@ -212,11 +217,11 @@ def _compare_arrays(got, want: np.ndarray, where: str, tol: dict) -> list[str]:
             f"(e.g. at {tuple(int(i) for i in worst)}: expected {_num(want64[worst])}, got {_num(got64[worst])})"]
 
 
-def _num(x) -> str:
+def _num(x: float) -> str:
     x = float(x)
     return repr(x) if not math.isfinite(x) else f"{x:.6g}"
 
 
-def _short(value) -> str:
+def _short(value: object) -> str:
     text = repr(value) if not isinstance(value, np.ndarray) else f"array of shape {value.shape}"
     return text if len(text) < 60 else text[:57] + "..."

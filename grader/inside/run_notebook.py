@@ -11,6 +11,7 @@ This file runs with the student's code beside it and imports nothing of the kit.
 
 import os
 import sys
+from typing import Any
 
 # nbformat validates notebooks with jsonschema, which imports every optional format checker it
 # finds; rfc3987_syntax alone builds a parser grammar at import, about a second of CPU per
@@ -42,7 +43,7 @@ KERNEL_LAUNCHER = ("import sys\n"
 class KernelManager(AsyncKernelManager):
     """Starts the python3 kernel through :data:`KERNEL_LAUNCHER`."""
 
-    def format_kernel_cmd(self, extra_arguments=None):
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
         for i in range(len(cmd) - 1):
             if cmd[i:i + 2] == ["-m", "ipykernel_launcher"]:
@@ -50,20 +51,20 @@ class KernelManager(AsyncKernelManager):
         return cmd
 
 
-def error_output(ename, evalue):
+def error_output(ename: str, evalue: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
 class CappedClient(NotebookClient):
     """A notebook client that keeps at most so many bytes of output."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kept = {}
+        self.kept: dict[int, int] = {}       # cell index -> bytes of output kept
         self.total = 0
-        self.capped = set()
+        self.capped: set[int] = set()
 
-    def output(self, outs, msg, display_id, cell_index):
+    def output(self, outs: list, msg: dict, display_id: str | None, cell_index: int) -> Any:
         size = len(str(msg.get("content", "")))
         kept = self.kept.get(cell_index, 0)
         if kept + size > CELL_OUTPUT_LIMIT or self.total + size > NOTEBOOK_OUTPUT_LIMIT:
@@ -78,17 +79,17 @@ class CappedClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
-def is_grade(cell):
+def is_grade(cell: nbformat.NotebookNode) -> bool:
     return bool(cell.metadata.get("nbgrader", {}).get("grade"))
 
 
-def run(path, out, timeout):
+def run(path: str, out: str, timeout: int) -> None:
     nb = nbformat.read(path, as_version=4)
     client = CappedClient(nb, timeout=timeout, allow_errors=True, interrupt_on_timeout=False,
                           kernel_name="python3", record_timing=False,
                           extra_arguments=list(KERNEL_ARGUMENTS), kernel_manager_class=KernelManager,
                           resources={"metadata": {"path": "."}})
-    setup = []          # indices of non-graded cells that ran cleanly: replayed after a restart
+    setup: list[int] = []          # indices of non-graded cells that ran cleanly: replayed after a restart
     index, restarts = 0, 0
     while index < len(nb.cells):
         with client.setup_kernel():

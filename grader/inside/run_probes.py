@@ -16,6 +16,7 @@ import os
 import sys
 import tempfile
 import traceback
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -26,11 +27,11 @@ MAX_ERROR = 2000
 class Context:
     """What a probe gets: where the data sets are and a private scratch folder."""
 
-    def __init__(self, datasets):
+    def __init__(self, datasets: str) -> None:
         self.datasets = Path(datasets)
         self.tmp = Path(tempfile.mkdtemp(prefix="probe-"))
 
-    def mnist(self, name="mnist"):
+    def mnist(self, name: str = "mnist") -> dict[str, str]:
         folder = self.datasets / name
         return {"train_images": str(folder / "train-images-idx3-ubyte.gz"),
                 "train_labels": str(folder / "train-labels-idx1-ubyte.gz"),
@@ -38,7 +39,7 @@ class Context:
                 "test_labels": str(folder / "t10k-labels-idx1-ubyte.gz")}
 
 
-def plain(value, arrays, key):
+def plain(value: Any, arrays: dict[str, Any], key: str) -> Any:
     """``value`` as JSON data; arrays go to ``arrays`` and are referenced by key."""
     if isinstance(value, (bool, str)) or value is None:
         return value
@@ -58,15 +59,16 @@ def plain(value, arrays, key):
     return {"array": key}
 
 
-def main(out):
+def main(out: str) -> None:
     request = json.loads(sys.stdin.read())
-    namespace = {"__name__": "probes"}
+    namespace: dict[str, Any] = {"__name__": "probes"}
     exec(compile(request["source"], "probes.py", "exec"), namespace)
     datasets = os.environ.get("PROBE_DATASETS", "/datasets")
     sys.path.insert(0, os.getcwd())
     for n, grade_id in enumerate(request["ids"]):
         Path(out, f"{n}.start").touch()
-        arrays, result = {}, {"ok": True, "error": None, "json": None}
+        arrays: dict[str, Any] = {}
+        result: dict[str, Any] = {"ok": True, "error": None, "json": None}
         try:
             values = namespace[grade_id](Context(datasets))
             result["json"] = plain(values, arrays, "out")
