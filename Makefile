@@ -24,8 +24,9 @@ demo: $(READY)           ## releases, sample submissions, autograding, feedback,
 test: $(READY) lint      ## lint, types, then the whole test suite (runs notebooks through nbgrader)
 	$(PY) -m pytest
 
-lint: $(READY)           ## ruff and mypy, with the settings in pyproject.toml
+lint: $(READY)           ## ruff (lint and format) and mypy, with the settings in pyproject.toml
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 test-fast: $(READY)      ## the tests that do not run nbgrader

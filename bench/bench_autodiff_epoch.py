@@ -43,8 +43,9 @@ def main():
     parser.add_argument("--hidden", type=int, default=400)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--blas-threads", type=int, default=1)
-    parser.add_argument("--milestone", action="store_true",
-                        help="train the a3 milestone both ways and print the test errors")
+    parser.add_argument(
+        "--milestone", action="store_true", help="train the a3 milestone both ways and print the test errors"
+    )
     args = parser.parse_args()
 
     # OpenBLAS reads these once, when numpy is first imported: set them before that
@@ -58,7 +59,7 @@ def main():
 
     files = dataset_files("mnist")
     X, y = simple_ml.parse_mnist(files["train_images"], files["train_labels"])
-    X, y = X[:args.examples], y[:args.examples]
+    X, y = X[: args.examples], y[: args.examples]
     W1, W2 = simple_ml.init_mlp([X.shape[1], args.hidden, 10], seed=0)
     if args.milestone:
         X_test, y_test = simple_ml.parse_mnist(files["test_images"], files["test_labels"])
@@ -77,25 +78,32 @@ def main():
     for _ in range(args.repeat):
         runs["numpy"].append(seconds(numpy_epoch))
         runs["autodiff"].append(seconds(autodiff_epoch))
-    print(f"one epoch, {len(X)} MNIST examples, 784-{args.hidden}-10, batch 100, "
-          f"{args.blas_threads} BLAS thread(s), {args.repeat} alternating runs, best (median):")
+    print(
+        f"one epoch, {len(X)} MNIST examples, 784-{args.hidden}-10, batch 100, "
+        f"{args.blas_threads} BLAS thread(s), {args.repeat} alternating runs, best (median):"
+    )
     print(f"  {'':36}{'wall clock':>22}{'CPU time':>22}")
     best, median = {}, {}
-    for name, label in (("numpy", "numpy (simple_ml.nn_epoch)"),
-                        ("autodiff", "autodiff (apps.simple_ml.nn_epoch)")):
-        columns = list(zip(*runs[name]))   # (wall times, CPU times)
+    for name, label in (("numpy", "numpy (simple_ml.nn_epoch)"), ("autodiff", "autodiff (apps.simple_ml.nn_epoch)")):
+        columns = list(zip(*runs[name]))  # (wall times, CPU times)
         best[name] = [min(c) for c in columns]
         median[name] = [statistics.median(c) for c in columns]
-        print(f"  {label:36}" + "".join(f"{b * 1e3:10.1f} ms ({m * 1e3:6.0f})"
-                                        for b, m in zip(best[name], median[name])))
-    print(f"  {'ratio autodiff / numpy':36}" + "".join(
-        f"{a / n:13.2f} ({am / nm:4.2f})" for a, n, am, nm in
-        zip(best["autodiff"], best["numpy"], median["autodiff"], median["numpy"])))
+        print(
+            f"  {label:36}" + "".join(f"{b * 1e3:10.1f} ms ({m * 1e3:6.0f})" for b, m in zip(best[name], median[name]))
+        )
+    print(
+        f"  {'ratio autodiff / numpy':36}"
+        + "".join(
+            f"{a / n:13.2f} ({am / nm:4.2f})"
+            for a, n, am, nm in zip(best["autodiff"], best["numpy"], median["autodiff"], median["numpy"])
+        )
+    )
 
 
 def milestone(X, y, X_test, y_test, W1, W2, ndl, simple_ml, autodiff_ml, epochs=4, lr=0.2):
     """The a3 notebook's milestone: both epochs from the same weights, test error after each."""
     import numpy as np  # imported by main() already, after the BLAS settings
+
     T1, T2 = ndl.Tensor(W1), ndl.Tensor(W2)
     N1, N2 = W1.copy(), W2.copy()
     print(f"a3 milestone: {len(X)} MNIST examples, 784-{W1.shape[1]}-10, lr {lr}, batch 100")
@@ -106,8 +114,7 @@ def milestone(X, y, X_test, y_test, W1, W2, ndl, simple_ml, autodiff_ml, epochs=
         err_autodiff = simple_ml.loss_err(ndl.relu(ndl.Tensor(X_test) @ T1) @ T2, y_test)[1]
         err_numpy = simple_ml.loss_err(np.maximum(X_test @ N1, 0) @ N2, y_test)[1]
         diff = max(float(np.abs(T1.numpy() - N1).max()), float(np.abs(T2.numpy() - N2).max()))
-        print(f"  {epoch:5d}  {100 * err_autodiff:17.2f} %  {100 * err_numpy:14.2f} %"
-              f"  {diff:12.1e}")
+        print(f"  {epoch:5d}  {100 * err_autodiff:17.2f} %  {100 * err_numpy:14.2f} %  {diff:12.1e}")
 
 
 if __name__ == "__main__":

@@ -36,8 +36,13 @@ print(time.perf_counter() - start)
 
 def epoch_seconds(threads: int, examples: int) -> float:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": str(threads), "OMP_NUM_THREADS": str(threads)}
-    out = subprocess.run([sys.executable, "-c", ONE_EPOCH.format(root=str(ROOT), examples=examples)],
-                         env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", ONE_EPOCH.format(root=str(ROOT), examples=examples)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return float(out)
 
 
@@ -52,14 +57,17 @@ def main():
         for t in counts:
             times[t].append(epoch_seconds(t, args.examples))
     load = os.getloadavg()[0]
-    print(f"{args.examples} examples, hidden 400, batch 100; {os.cpu_count()} CPUs; "
-          f"load average {load:.1f} at the end\n")
+    print(
+        f"{args.examples} examples, hidden 400, batch 100; {os.cpu_count()} CPUs; load average {load:.1f} at the end\n"
+    )
     print("| BLAS threads | best | median | all runs (s) |")
     print("|---|---|---|---|")
     for t in counts:
         runs = ", ".join(f"{s:.2f}" for s in times[t])
-        print(f"| {t}{' (all)' if t == os.cpu_count() else ''} | {min(times[t]):.2f} s "
-              f"| {statistics.median(times[t]):.2f} s | {runs} |")
+        print(
+            f"| {t}{' (all)' if t == os.cpu_count() else ''} | {min(times[t]):.2f} s "
+            f"| {statistics.median(times[t]):.2f} s | {runs} |"
+        )
 
 
 if __name__ == "__main__":

@@ -56,20 +56,25 @@ def main() -> None:
             wall, cpu = time.perf_counter() - start, busy_cpu_seconds() - cpu
         finally:
             cluster.close()
-        assert len(results) == args.students and all(g.score == (13.0, 13.0) for g in results), \
-            [g.describe() for g in results if g.score != (13.0, 13.0)][:5]
+        assert len(results) == args.students and all(g.score == (13.0, 13.0) for g in results), [
+            g.describe() for g in results if g.score != (13.0, 13.0)
+        ][:5]
     per_sub = wall / args.students
     rate = args.students / wall * 60 / args.workers
     cpu_per_sub = cpu / args.students
-    print(f"\n{args.students} copies of the a1 reference on a LocalCluster of {args.workers} worker processes "
-          f"(load average at the end: {os.getloadavg()[0]:.1f}):\n")
+    print(
+        f"\n{args.students} copies of the a1 reference on a LocalCluster of {args.workers} worker processes "
+        f"(load average at the end: {os.getloadavg()[0]:.1f}):\n"
+    )
     print("| total | per submission | per worker | busy CPU per submission |")
     print("|---|---|---|---|")
     print(f"| {wall:.0f} s | {per_sub:.2f} s | {rate:.1f} submissions/min | {cpu_per_sub:.2f} s |")
-    print(f"\nProjected to {CLASS} submissions on {CORES} single-thread workers: "
-          f"{CLASS / (rate * CORES):.0f} min at this per-worker rate; "
-          f"{CLASS * cpu_per_sub / CORES / 60:.0f} min if each worker has a core of its own "
-          f"(busy CPU per submission).")
+    print(
+        f"\nProjected to {CLASS} submissions on {CORES} single-thread workers: "
+        f"{CLASS / (rate * CORES):.0f} min at this per-worker rate; "
+        f"{CLASS * cpu_per_sub / CORES / 60:.0f} min if each worker has a core of its own "
+        f"(busy CPU per submission)."
+    )
 
 
 if __name__ == "__main__":

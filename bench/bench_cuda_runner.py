@@ -178,9 +178,7 @@ def bench_sanitizers(repeat, n, modes):
     )
     times = {}
     for mode in (None, *modes):
-        f = cuda.SourceModule(
-            source, filename="cuda_kernels/matmul.cu", sanitize=mode
-        ).get_function("matmul_tiled")
+        f = cuda.SourceModule(source, filename="cuda_kernels/matmul.cu", sanitize=mode).get_function("matmul_tiled")
         out = np.zeros((n, n), dtype=np.float32)
 
         def run():
@@ -217,8 +215,7 @@ def bench_cold_compile(name):
             [
                 sys.executable,
                 "-c",
-                f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
-                "from needle_core.cuda import cpu; cpu.runtime()",
+                f"import sys; sys.path.insert(0, {str(ROOT)!r}); from needle_core.cuda import cpu; cpu.runtime()",
             ],
             env=env,
             check=True,
@@ -226,9 +223,7 @@ def bench_cold_compile(name):
         runtime = Timing(time.perf_counter() - start)
         runtime.cpu = cpu_seconds() - start_cpu
         start_cpu = cpu_seconds()
-        out = subprocess.run(
-            [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
-        )
+        out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
         kernel = Timing(float(out.stdout.strip()))
         kernel.cpu = cpu_seconds() - start_cpu  # (includes starting Python and importing numpy)
         return kernel, runtime
@@ -237,9 +232,7 @@ def bench_cold_compile(name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument(
-        "--big", type=int, default=1024, help="size of the large matmul (0 skips it)"
-    )
+    parser.add_argument("--big", type=int, default=1024, help="size of the large matmul (0 skips it)")
     args = parser.parse_args()
     if cuda.backend() != "cpu":
         sys.exit("this benchmark measures the CPU runner: run it with NEEDLE_CUDA_BACKEND=cpu")
@@ -257,21 +250,18 @@ def main():
         cuda.load_kernels("elementwise"),
     )
     print(
-        f"| tiled matmul 256x256, 16x16 blocks | {ms(bench_matmul(mm, 256, args.repeat))} | ≤ 300 "
-        "ms |",
+        f"| tiled matmul 256x256, 16x16 blocks | {ms(bench_matmul(mm, 256, args.repeat))} | ≤ 300 ms |",
         flush=True,
     )
     if args.big:
         r = max(1, min(args.repeat, 3))
         t = bench_matmul(mm, args.big, r)
         print(
-            f"| tiled matmul {args.big}x{args.big} (median of {r}) | {t:.2f} s | {t.cpu:.2f} s | ≤ "
-            "12 s |",
+            f"| tiled matmul {args.big}x{args.big} (median of {r}) | {t:.2f} s | {t.cpu:.2f} s | ≤ 12 s |",
             flush=True,
         )
     print(
-        f"| sum over the last axis of 4096x1024 | {ms(bench_sum(rd, 4096, 1024, args.repeat))} | ≤ "
-        "1000 ms |",
+        f"| sum over the last axis of 4096x1024 | {ms(bench_sum(rd, 4096, 1024, args.repeat))} | ≤ 1000 ms |",
         flush=True,
     )
     t_dev, t_copy = bench_add(ew, 10**7, args.repeat)
@@ -279,14 +269,12 @@ def main():
     print(f"| element-wise add of 10^7 floats (cuda.In/Out copies) | {ms(t_copy)} | |")
     t = bench_launch(ew)
     print(
-        f"| launch overhead (1 block of 32 threads) | {t * 1e3:.3f} ms | {t.cpu * 1e3:.3f} ms | ≤ "
-        "0.1 ms |",
+        f"| launch overhead (1 block of 32 threads) | {t * 1e3:.3f} ms | {t.cpu * 1e3:.3f} ms | ≤ 0.1 ms |",
         flush=True,
     )
     t = bench_barrier(args.repeat)
     print(
-        f"| one __syncthreads() per thread (16 blocks of 256 threads) | {t * 1e9:.0f} ns | "
-        f"{t.cpu * 1e9:.0f} ns | |",
+        f"| one __syncthreads() per thread (16 blocks of 256 threads) | {t * 1e9:.0f} ns | {t.cpu * 1e9:.0f} ns | |",
         flush=True,
     )
     for n, modes in ((128, ("address",)), (32, ("thread",))):
@@ -299,10 +287,7 @@ def main():
             )
     kernel, runtime = bench_cold_compile("matmul")
     print(f"| cold compile of matmul.cu | {kernel:.2f} s | {kernel.cpu:.2f} s | ≤ 4 s |")
-    print(
-        f"| cold compile of the runtime library (once per machine) | {runtime:.2f} s | "
-        f"{runtime.cpu:.2f} s | |"
-    )
+    print(f"| cold compile of the runtime library (once per machine) | {runtime:.2f} s | {runtime.cpu:.2f} s | |")
 
 
 if __name__ == "__main__":

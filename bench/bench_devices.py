@@ -39,11 +39,14 @@ def main():
 
     files = dataset_files("mnist")
     X, y = simple_ml.parse_mnist(files["train_images"], files["train_labels"])
-    X, y = X[:args.examples], y[:args.examples]
+    X, y = X[: args.examples], y[: args.examples]
     W1, W2 = simple_ml.init_mlp([X.shape[1], args.hidden, 10], seed=0)
 
-    devices = {"cpu() (numpy arrays)": (ndl.cpu(), None), "nd.cpu_numpy()": (nd.cpu_numpy(), None),
-               "nd.cpu()": (nd.cpu(), None)}
+    devices = {
+        "cpu() (numpy arrays)": (ndl.cpu(), None),
+        "nd.cpu_numpy()": (nd.cpu_numpy(), None),
+        "nd.cpu()": (nd.cpu(), None),
+    }
     if nd.cuda().enabled():
         path = "GPU, pycuda" if nd.cuda().backend == "pycuda" else "CPU runner"
         for kernel in ("matmul_naive", "matmul_tiled"):
@@ -51,8 +54,9 @@ def main():
 
     def epoch(device, kernel):
         cuda_backend.MATMUL = kernel
-        return autodiff_ml.nn_epoch(X, y, ndl.Tensor(W1, device=device),
-                                    ndl.Tensor(W2, device=device), lr=0.1, batch=100)
+        return autodiff_ml.nn_epoch(
+            X, y, ndl.Tensor(W1, device=device), ndl.Tensor(W2, device=device), lr=0.1, batch=100
+        )
 
     results = {name: epoch(*dk) for name, dk in devices.items()}  # warm up, compile
     best = {name: float("inf") for name in devices}
@@ -63,8 +67,10 @@ def main():
             best[name] = min(best[name], time.perf_counter() - start)
 
     ref = [w.numpy() for w in results["cpu() (numpy arrays)"]]
-    print(f"one epoch of apps.simple_ml.nn_epoch, {len(X)} MNIST examples, 784-{args.hidden}-10, "
-          f"batch 100, best of {args.repeat}:")
+    print(
+        f"one epoch of apps.simple_ml.nn_epoch, {len(X)} MNIST examples, 784-{args.hidden}-10, "
+        f"batch 100, best of {args.repeat}:"
+    )
     print(f"  {'device':38s} {'time':>10s}   max |W - W(numpy)|")
     for name in devices:
         diff = max(float(np.abs(w.numpy() - r).max()) for w, r in zip(results[name], ref))

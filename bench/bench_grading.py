@@ -21,8 +21,9 @@ from grader.course import Course
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        demo = subprocess.run([sys.executable, "-m", "grader", "--course", tmp, "demo"],
-                              capture_output=True, text=True, check=True)
+        demo = subprocess.run(
+            [sys.executable, "-m", "grader", "--course", tmp, "demo"], capture_output=True, text=True, check=True
+        )
         total = time.perf_counter() - start
         steps = demo.stdout.split("Time per step:")[1].strip()
         print(f"`make demo` steps ({total:.0f} s in all):\n\n{steps}\n")

@@ -41,7 +41,7 @@ from grader.sandbox import MOUNT_SCRIPTS, MOUNT_SUBMISSION  # noqa: E402
 
 # Wrappers run inside the sandbox in place of the runners (same arguments); they import the
 # runner from /grader and record wall-clock times (time.time: one clock for every process).
-NOTEBOOK_WRAPPER = r'''
+NOTEBOOK_WRAPPER = r"""
 import time
 T = {"python_started": time.time()}
 import json, os, sys
@@ -81,9 +81,9 @@ with open(sys.argv[2] + ".profile.json", "w") as f:
     json.dump({"t": T, "cells": cells}, f)
 sys.stdout.flush()
 os._exit(0)        # as run_notebook.py ends
-'''
+"""
 
-PROBES_WRAPPER = r'''
+PROBES_WRAPPER = r"""
 import time
 T = {"python_started": time.time()}
 import json, sys
@@ -105,7 +105,7 @@ run_probes.main(sys.argv[1])
 T["runner_done"] = time.time()
 with open(sys.argv[1] + "/../probes.profile.json", "w") as f:
     json.dump({"t": T, "probes": probes}, f)
-'''
+"""
 
 
 class Clock:
@@ -142,20 +142,32 @@ def cell_time(job) -> tuple[float, dict[str, float], float]:
 
     Returns the sum of the cells' execution times, per cell, and the kernel's start-up."""
     from nbclient import NotebookClient
+
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         grading.build_scratch(job, scratch)
         name = next(job.source.glob("*.ipynb")).name
         nb = grading.prepare_notebook(job.submitted / name, job.source / name, job.release / name)
-        env = {"NBGRADER_EXECUTION": "autograde", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "NEEDLE_DATASETS": str(job.datasets)}
+        env = {
+            "NBGRADER_EXECUTION": "autograde",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONHASHSEED": "0",
+            "NEEDLE_DATASETS": str(job.datasets),
+        }
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         cwd = os.getcwd()
         os.chdir(scratch)
         try:
-            client = NotebookClient(nb, timeout=300, allow_errors=True, kernel_name="python3",
-                                    resources={"metadata": {"path": str(scratch)}})
+            client = NotebookClient(
+                nb,
+                timeout=300,
+                allow_errors=True,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(scratch)}},
+            )
             per_cell = {}
             start = time.time()
             with client.setup_kernel():
@@ -194,11 +206,20 @@ def profile_once(course, a, job) -> tuple[Clock, dict]:
         (scratch / "_profile_notebook.py").write_text(NOTEBOOK_WRAPPER)
         out = sandbox.out / f"{source_nb.stem}.executed.ipynb"
         launched = time.time()
-        proc = sandbox.popen([sys.executable, "-I", sandbox.path(f"{MOUNT_SUBMISSION}/_profile_notebook.py"),
-                              sandbox.path(MOUNT_SCRIPTS), sandbox.path(f"{MOUNT_SUBMISSION}/{source_nb.name}"),
-                              sandbox.path(f"/out/{out.name}"), str(job.limits.cell_timeout)],
-                             env={"NBGRADER_EXECUTION": "autograde"},
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        proc = sandbox.popen(
+            [
+                sys.executable,
+                "-I",
+                sandbox.path(f"{MOUNT_SUBMISSION}/_profile_notebook.py"),
+                sandbox.path(MOUNT_SCRIPTS),
+                sandbox.path(f"{MOUNT_SUBMISSION}/{source_nb.name}"),
+                sandbox.path(f"/out/{out.name}"),
+                str(job.limits.cell_timeout),
+            ],
+            env={"NBGRADER_EXECUTION": "autograde"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         log, _ = proc.communicate()
         ended = time.time()
         inner = json.loads(Path(str(out) + ".profile.json").read_text())
@@ -231,11 +252,13 @@ def profile_once(course, a, job) -> tuple[Clock, dict]:
             if inside == f"{MOUNT_SCRIPTS}/run_probes.py":
                 return f"{real_path(MOUNT_SUBMISSION + '/_profile_probes.py')} {real_path(MOUNT_SCRIPTS)}"
             return real_path(inside)
+
         popen = sandbox.popen
 
         def split_popen(argv, **kw):
             argv = [part for arg in argv for part in (arg.split(" ") if "_profile_probes" in arg else [arg])]
             return popen(argv, **kw)
+
         sandbox.path, sandbox.popen = path, split_popen
         seen = {}
         load = trusted._load
@@ -245,6 +268,7 @@ def profile_once(course, a, job) -> tuple[Clock, dict]:
                 seen["probes"] = json.loads((folder.parent / "probes.profile.json").read_text())
                 seen["read_start"] = time.time()
             return load(folder, n)
+
         trusted._load = timed_load
         launched = time.time()
         try:
@@ -259,14 +283,24 @@ def profile_once(course, a, job) -> tuple[Clock, dict]:
         clock.add("probes: read request, exec probes.py", probes[0][0] - t["runner_imported"])
         clock.add("probes: the probes themselves (incl. importing the student's module)", probe_sum)
         clock.add("probes: saving results, between probes", (t["runner_done"] - probes[0][0]) - probe_sum)
-        clock.add("probes: exit, sandbox teardown, outside noticing (50 ms poll)",
-                  seen["read_start"] - t["runner_done"])
+        clock.add(
+            "probes: exit, sandbox teardown, outside noticing (50 ms poll)", seen["read_start"] - t["runner_done"]
+        )
         clock.add("probes: reading results (outside)", finished - seen["read_start"])
         detail["probes"] = {grade_id: p[1] - p[0] for grade_id, p in zip(job.reference, probes)}
         with clock.span("judge the results"):
             cells = grading._cell_results(job, {source_nb.stem: nb}, results)
-        graded = grading.Graded(job.assignment, job.student, "graded", time.time() - begin,
-                                {source_nb.stem: dict(nb)}, cells, [], list(sandbox.missing), "")
+        graded = grading.Graded(
+            job.assignment,
+            job.student,
+            "graded",
+            time.time() - begin,
+            {source_nb.stem: dict(nb)},
+            cells,
+            [],
+            list(sandbox.missing),
+            "",
+        )
     clock.add("temporary folder removed", time.time() - begin - graded.seconds)
     assert graded.score == (13.0, 13.0), graded.describe()
     secret, hidden = grading.hidden_lines(job.source), _hidden_ids(job.source)
@@ -282,7 +316,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         course, a = set_up(Path(tmp))
         limits = Limits(jobs=1)
-        seed = grading.build_cache_seed(a.code, Path(tmp, "seed"))      # as autograde makes it, once per run
+        seed = grading.build_cache_seed(a.code, Path(tmp, "seed"))  # as autograde makes it, once per run
         reference = reference_results(course, a, limits, cache_seed=seed)
         job = make_job(course, a, "student000", limits, reference, cache_seed=seed)
         runs, cell_runs, whole = [], [], []
@@ -295,10 +329,14 @@ def main():
             assert graded.score == (13.0, 13.0), graded.describe()
     med = statistics.median
     total_cells = med(r[0] for r in cell_runs)
-    print(f"One copy of the a1 reference, median of {args.repeat} runs, load average "
-          f"{os.getloadavg()[0]:.2f} at the end.\n")
-    print(f"The notebook's own cell time (nbclient, no sandbox, no grading): **{total_cells:.2f} s** "
-          f"(kernel start apart: {med(r[2] for r in cell_runs):.2f} s)\n")
+    print(
+        f"One copy of the a1 reference, median of {args.repeat} runs, load average "
+        f"{os.getloadavg()[0]:.2f} at the end.\n"
+    )
+    print(
+        f"The notebook's own cell time (nbclient, no sandbox, no grading): **{total_cells:.2f} s** "
+        f"(kernel start apart: {med(r[2] for r in cell_runs):.2f} s)\n"
+    )
     print("| phase | seconds |")
     print("|---|---|")
     names = list(runs[0][0].spans)
@@ -310,14 +348,17 @@ def main():
     print(f"| **sum of the phases above** | **{steps:.2f}** |")
     grade = med(whole)
     print(f"| `grade_submission` itself (one call, timed whole) | {grade:.2f} |")
-    print(f"| **overhead beyond the notebook's cell time** (`grade_submission` − cell time) | "
-          f"**{grade - total_cells:.2f}** |")
+    print(
+        f"| **overhead beyond the notebook's cell time** (`grade_submission` − cell time) | "
+        f"**{grade - total_cells:.2f}** |"
+    )
     print("\nPer cell (the runner in the sandbox, against nbclient alone) and per probe:\n")
     print("| cell | in grading | nbclient alone |")
     print("|---|---|---|")
     for name in runs[0][1]["cells"]:
-        print(f"| {name} | {med(r[1]['cells'][name] for r in runs):.3f} s | "
-              f"{med(r[1][name] for r in cell_runs):.3f} s |")
+        print(
+            f"| {name} | {med(r[1]['cells'][name] for r in runs):.3f} s | {med(r[1][name] for r in cell_runs):.3f} s |"
+        )
     print("\n| probe | seconds |")
     print("|---|---|")
     for name in runs[0][1]["probes"]:

@@ -32,7 +32,7 @@ def plain_nbgrader(course: Course, a, students, jobs):
 
     def one(student):
         cmd = [sys.executable, "-m", "nbgrader", "autograde", a.name, "--student", student, "--force"]
-        for _ in range(3):   # nbgrader retries nothing itself when SQLite is busy
+        for _ in range(3):  # nbgrader retries nothing itself when SQLite is busy
             run = subprocess.run(cmd, cwd=course.root, env=grading_env(), capture_output=True, text=True)
             if "database is locked" not in run.stdout + run.stderr:
                 return run.returncode

@@ -41,8 +41,12 @@ def main():
     args = parser.parse_args()
     n = args.students
     limits = Limits() if args.jobs is None else Limits(jobs=args.jobs)
-    cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True,
-                         text=True).stdout.strip() or platform.machine()
+    cpu = (
+        subprocess.run(
+            ["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True
+        ).stdout.strip()
+        or platform.machine()
+    )
     load_start = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         course, a = set_up(Path(tmp))
@@ -52,16 +56,20 @@ def main():
                 shutil.copytree(course.submitted("student000", a), course.submitted(s, a))
         shutil.rmtree(course.root / "submitted" / "reference")
         job = make_job(course, a, "student000", limits, {})
-        cells = sorted(cell_time(job)[0] for _ in range(3))[1]          # median of three runs
+        cells = sorted(cell_time(job)[0] for _ in range(3))[1]  # median of three runs
 
         rows = []
         start = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", a.name, "--force"],
-                             cwd=course.root, env=grading_env(), capture_output=True, text=True)
+        run = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "autograde", a.name, "--force"],
+            cwd=course.root,
+            env=grading_env(),
+            capture_output=True,
+            text=True,
+        )
         if run.returncode != 0:
             raise SystemExit(f"nbgrader autograde failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
-        rows.append(("plain `nbgrader autograde` (one call, all students, one at a time)",
-                     time.perf_counter() - start))
+        rows.append(("plain `nbgrader autograde` (one call, all students, one at a time)", time.perf_counter() - start))
         graded = [p.parent.name for p in (course.root / "autograded").glob(f"*/{a.name}")]
         assert len(graded) == args.students, f"nbgrader autograded {len(graded)} of {args.students}"
 
@@ -73,15 +81,18 @@ def main():
         assert all(g.score == (13.0, 13.0) for g in results), [g.describe() for g in results if g.score != (13, 13)]
         rows.append((f"the kit: `autograde` (sandbox + trusted tests, {limits.jobs} at a time)", seconds))
     load_end = os.getloadavg()
-    print(f"{n} copies of the a1 reference; {cpu}, {os.cpu_count()} vCPUs; load average "
-          f"{load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end.\n")
+    print(
+        f"{n} copies of the a1 reference; {cpu}, {os.cpu_count()} vCPUs; load average "
+        f"{load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end.\n"
+    )
     print(f"The notebook's own cell time (run once without grading, nbclient, no sandbox): {cells:.2f} s\n")
     print("| how | total | per submission | beyond cell time | vs nbgrader |")
     print("|---|---|---|---|---|")
     base = rows[0][1]
     for label, total in rows:
-        print(f"| {label} | {total:.1f} s | {total / n:.2f} s | {total / n - cells:.2f} s | "
-              f"{base / total:.2f}× faster |")
+        print(
+            f"| {label} | {total:.1f} s | {total / n:.2f} s | {total / n - cells:.2f} s | {base / total:.2f}× faster |"
+        )
 
 
 if __name__ == "__main__":

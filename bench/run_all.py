@@ -23,11 +23,14 @@ RUNS = [
 
 
 def main():
-    cpu = subprocess.run(["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True,
-                         text=True).stdout.strip() or platform.machine()
-    cores = subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()
-    print(f"# {datetime.date.today()} on {cpu}, {cores} cores, "
-          f"Python {platform.python_version()}\n")
+    cpu = (
+        subprocess.run(
+            ["sh", "-c", "lscpu | sed -n 's/^Model name: *//p'"], capture_output=True, text=True
+        ).stdout.strip()
+        or platform.machine()
+    )
+    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    print(f"# {datetime.date.today()} on {cpu}, {cores} cores, Python {platform.python_version()}\n")
     for script, *args in RUNS:
         print(f"## {' '.join([script, *args])}\n")
         sys.stdout.flush()

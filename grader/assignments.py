@@ -12,10 +12,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Assignment:
-    tag: str            # the tag of its student regions: "a1"
-    name: str           # nbgrader's assignment id and folder name: "a1_softmax_regression"
+    tag: str  # the tag of its student regions: "a1"
+    name: str  # nbgrader's assignment id and folder name: "a1_softmax_regression"
     title: str
-    code: tuple = ("needle_core",)   # folders of the repository copied into the assignment
+    code: tuple = ("needle_core",)  # folders of the repository copied into the assignment
 
     @property
     def folder(self) -> Path:
@@ -56,4 +56,4 @@ def later_tags(assignment: Assignment) -> set[str]:
 
 def earlier_tags(assignment: Assignment) -> set[str]:
     """Tags of the assignments before this one: their regions keep code (reference or the student's)."""
-    return {a.tag for a in ASSIGNMENTS[:ASSIGNMENTS.index(assignment)]}
+    return {a.tag for a in ASSIGNMENTS[: ASSIGNMENTS.index(assignment)]}

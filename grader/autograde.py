@@ -37,8 +37,7 @@ from .cluster import DaskCluster, Threads
 from .course import Course, student_files
 from .errors import GraderError
 from .gradebook import open_gradebook
-from .grading import (Graded, Job, Limits, build_cache_seed, grade_points, hidden_lines,
-                      sandbox_for)
+from .grading import Graded, Job, Limits, build_cache_seed, grade_points, hidden_lines, sandbox_for
 from .leakscan import scrub_outputs
 from .ledger import Ledger, assignment_fingerprint, submission_fingerprint
 from .regions import has_hidden
@@ -48,14 +47,15 @@ from .text_table import format_table
 __all__ = ["Limits", "Outcome", "autograde", "grade_one", "reference_results", "make_job", "summary"]
 BACKUPS_KEPT = 10
 NOTE_CELL = "needle_grading_note"
-EVERY_LINE_UP_TO = 50   # submissions; beyond, only those that need a look get a line
+EVERY_LINE_UP_TO = 50  # submissions; beyond, only those that need a look get a line
 
 
 Outcome = Graded
 
 
-def reference_results(course: Course, a: Assignment, limits: Limits, isolate: bool = True,
-                      cache_seed: Path | None = None) -> dict:
+def reference_results(
+    course: Course, a: Assignment, limits: Limits, isolate: bool = True, cache_seed: Path | None = None
+) -> dict:
     """The trusted tests run on the reference solution (the source folder), once per run."""
     source = course.source(a)
     probes = trusted.probes_file(a.folder)
@@ -73,12 +73,32 @@ def reference_results(course: Course, a: Assignment, limits: Limits, isolate: bo
     return results
 
 
-def make_job(course: Course, a: Assignment, student: str, limits: Limits, reference: dict,
-             isolate: bool = True, cache_seed: Path | None = None) -> Job:
+def make_job(
+    course: Course,
+    a: Assignment,
+    student: str,
+    limits: Limits,
+    reference: dict,
+    isolate: bool = True,
+    cache_seed: Path | None = None,
+) -> Job:
     probes = trusted.probes_file(a.folder).read_text()
-    return Job(a.name, student, course.submitted(student, a), course.source(a), course.release(a),
-               student_files(a), probes, reference, grade_points(course.source(a)), trusted.tolerances(probes),
-               limits, REPO / "datasets", isolate, cache_seed)
+    return Job(
+        a.name,
+        student,
+        course.submitted(student, a),
+        course.source(a),
+        course.release(a),
+        student_files(a),
+        probes,
+        reference,
+        grade_points(course.source(a)),
+        trusted.tolerances(probes),
+        limits,
+        REPO / "datasets",
+        isolate,
+        cache_seed,
+    )
 
 
 def backup_gradebook(course: Course) -> Path | None:
@@ -99,8 +119,11 @@ def _note_cell(graded: Graded) -> nbformat.NotebookNode | None:
     """A markdown cell at the top of the feedback: missing files and what the grader decided alone."""
     lines = []
     if graded.missing_files:
-        lines.append("**Files missing from your submission:** " + ", ".join(f"`{f}`" for f in graded.missing_files)
-                     + ". The tests that need them score 0: nothing is ever taken from the kit's own code.")
+        lines.append(
+            "**Files missing from your submission:** "
+            + ", ".join(f"`{f}`" for f in graded.missing_files)
+            + ". The tests that need them score 0: nothing is ever taken from the kit's own code."
+        )
     if graded.status == "time limit":
         lines.append("**Your submission ran past its time limit**; the tests that had not finished score 0.")
     if not lines:
@@ -118,15 +141,21 @@ def _annotate(nb: nbformat.NotebookNode, graded: Graded, hidden_ids: set[str]) -
         if result is None or not result.flagged:
             continue
         if result.trusted_passed:
-            text = ("\n[Grader] The grader's own check of this test passed, so it scores its points; "
-                    "the error above came from running the notebook.\n")
+            text = (
+                "\n[Grader] The grader's own check of this test passed, so it scores its points; "
+                "the error above came from running the notebook.\n"
+            )
             cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=text))
         else:
             where = "" if result.grade_id in hidden_ids else f" ({_where(result.message)})"
-            cell.outputs.append(nbformat.v4.new_output(
-                "error", ename="GraderCheckFailed",
-                evalue=f"the grader's own check of this test did not pass{where}",
-                traceback=[f"GraderCheckFailed: the grader's own check of this test did not pass{where}"]))
+            cell.outputs.append(
+                nbformat.v4.new_output(
+                    "error",
+                    ename="GraderCheckFailed",
+                    evalue=f"the grader's own check of this test did not pass{where}",
+                    traceback=[f"GraderCheckFailed: the grader's own check of this test did not pass{where}"],
+                )
+            )
 
 
 def _where(message: str) -> str:
@@ -136,8 +165,9 @@ def _where(message: str) -> str:
     return "differs: " + ", ".join(names[:5]) if names else "wrong result or an error"
 
 
-def record(course: Course, a: Assignment, graded: Graded, secret: set[str], hidden_ids: set[str],
-           gb: Gradebook | None = None) -> None:
+def record(
+    course: Course, a: Assignment, graded: Graded, secret: set[str], hidden_ids: set[str], gb: Gradebook | None = None
+) -> None:
     """Write one graded submission: autograded notebooks (leak-scanned) and the gradebook
     (``gb``, the run's open gradebook, or one opened for this submission)."""
     folder = course.autograded(graded.student, a)
@@ -167,7 +197,7 @@ def record(course: Course, a: Assignment, graded: Graded, secret: set[str], hidd
             return record(course, a, graded, secret, hidden_ids, own)
     scores = {c.grade_id: c.points for c in graded.cells}
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # nbgrader's own SQLAlchemy autoflush warnings
+        warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy autoflush warnings
         gb.update_or_create_student(graded.student)
         kwargs = {"timestamp": timestamp} if timestamp else {}
         submission = gb.update_or_create_submission(a.name, graded.student, **kwargs)
@@ -179,8 +209,9 @@ def record(course: Course, a: Assignment, graded: Graded, secret: set[str], hidd
         gb.db.commit()
 
 
-def grade_one(course: Course, a: Assignment, student: str, limits: Limits | None = None,
-              isolate: bool = True) -> Graded:
+def grade_one(
+    course: Course, a: Assignment, student: str, limits: Limits | None = None, isolate: bool = True
+) -> Graded:
     """Grade and record one submission (the reference's results computed for it)."""
     graded = autograde(course, a, [student], limits, show_progress=False, isolate=isolate, resume=False)
     if not graded:
@@ -197,10 +228,18 @@ def _hidden_ids(source: Path) -> set[str]:
     return ids
 
 
-def autograde(course: Course, a: Assignment, students: list[str] | None = None,
-              limits: Limits | None = None, show_progress: bool = True, isolate: bool = True, *,
-              where: Threads | DaskCluster | None = None, changed_only: bool = False,
-              resume: bool = True) -> list[Graded]:
+def autograde(
+    course: Course,
+    a: Assignment,
+    students: list[str] | None = None,
+    limits: Limits | None = None,
+    show_progress: bool = True,
+    isolate: bool = True,
+    *,
+    where: Threads | DaskCluster | None = None,
+    changed_only: bool = False,
+    resume: bool = True,
+) -> list[Graded]:
     """Grade every submission of ``a`` (or the named students) and write the report.
 
     ``where`` grades them (threads here by default, or a Dask cluster). A run that was
@@ -219,12 +258,19 @@ def autograde(course: Course, a: Assignment, students: list[str] | None = None,
     unfinished = ledger.unfinished(students, assignment_fp) if resume else None
     resumed = {s for s in students if unfinished and unfinished.graded.get(s) == fingerprints[s]}
     latest = ledger.latest() if changed_only else {}
-    unchanged = {s for s in students if s not in resumed and latest.get(s, {}).get("fingerprint") == fingerprints[s]
-                 and course.autograded(s, a).is_dir()}
+    unchanged = {
+        s
+        for s in students
+        if s not in resumed
+        and latest.get(s, {}).get("fingerprint") == fingerprints[s]
+        and course.autograded(s, a).is_dir()
+    }
     todo = [s for s in students if s not in resumed | unchanged]
     if show_progress and (resumed or unchanged):
-        said = [f"{len(resumed)} already graded by the interrupted run" if resumed else "",
-                f"{len(unchanged)} unchanged since graded" if unchanged else ""]
+        said = [
+            f"{len(resumed)} already graded by the interrupted run" if resumed else "",
+            f"{len(unchanged)} unchanged since graded" if unchanged else "",
+        ]
         print(f"{a.name}: skipping {' and '.join(x for x in said if x)}; grading {len(todo)}", flush=True)
     run = ledger.start(assignment_fp, students, resumes=unfinished.id if unfinished else None)
     stats = RunStats(len(todo), resumed=len(resumed), unchanged=len(unchanged))
@@ -236,8 +282,18 @@ def autograde(course: Course, a: Assignment, students: list[str] | None = None,
         try:
             with tempfile.TemporaryDirectory(prefix="grade-cache-") as tmp:
                 seed = build_cache_seed(a.code, Path(tmp))
-                results = _grade_all(course, a, todo, limits, show_progress, isolate, seed, where,
-                                     lambda g: ledger.graded(run, fingerprints[g.student], g), stats)
+                results = _grade_all(
+                    course,
+                    a,
+                    todo,
+                    limits,
+                    show_progress,
+                    isolate,
+                    seed,
+                    where,
+                    lambda g: ledger.graded(run, fingerprints[g.student], g),
+                    stats,
+                )
         finally:
             if own:
                 where.close()
@@ -255,8 +311,8 @@ class RunStats:
     unchanged: int = 0
     seconds: float = 0.0
     where: str = ""
-    kinds: Counter = field(default_factory=Counter)           # graded / time limit / flagged / crashed
-    crashed: dict[str, str] = field(default_factory=dict)       # student -> what went wrong
+    kinds: Counter = field(default_factory=Counter)  # graded / time limit / flagged / crashed
+    crashed: dict[str, str] = field(default_factory=dict)  # student -> what went wrong
     missing_protections: set[str] = field(default_factory=set)
 
     def count(self, graded: Graded) -> None:
@@ -265,31 +321,44 @@ class RunStats:
         self.missing_protections.update(graded.missing_protections)
 
     def postfix(self) -> str:
-        return " · ".join(f"{kind} {self.kinds[kind]}" for kind in ("time limit", "crashed", "flagged")
-                          if self.kinds[kind])
+        return " · ".join(
+            f"{kind} {self.kinds[kind]}" for kind in ("time limit", "crashed", "flagged") if self.kinds[kind]
+        )
 
 
-def _grade_all(course: Course, a: Assignment, students: list[str], limits: Limits, show_progress: bool,
-               isolate: bool, seed: Path | None, where: Threads | DaskCluster,
-               done: Callable[[Graded], None], stats: RunStats) -> list[Graded]:
+def _grade_all(
+    course: Course,
+    a: Assignment,
+    students: list[str],
+    limits: Limits,
+    show_progress: bool,
+    isolate: bool,
+    seed: Path | None,
+    where: Threads | DaskCluster,
+    done: Callable[[Graded], None],
+    stats: RunStats,
+) -> list[Graded]:
     reference = reference_results(course, a, limits, isolate, seed)
     secret, hidden_ids = hidden_lines(course.source(a)), _hidden_ids(course.source(a))
     missing = Sandbox(course.root, course.root, isolate=isolate).missing
     if missing:
-        print("WARNING: grading WITHOUT these protections on this machine:\n  - " + "\n  - ".join(missing),
-              file=sys.stderr, flush=True)
+        print(
+            "WARNING: grading WITHOUT these protections on this machine:\n  - " + "\n  - ".join(missing),
+            file=sys.stderr,
+            flush=True,
+        )
     stats.where = where.describe()
     results = []
     start = time.perf_counter()
-    template = make_job(course, a, "", limits, reference, isolate, seed)   # the source is read once
+    template = make_job(course, a, "", limits, reference, isolate, seed)  # the source is read once
     jobs = [replace(template, student=s, submitted=course.submitted(s, a)) for s in students]
     bar = progress(None, f"autograding {a.name}", show_progress, total=len(jobs), unit="submission")
     every_line = len(jobs) <= EVERY_LINE_UP_TO
     try:
-        with open_gradebook(course) as gb:       # one gradebook session for the whole run
+        with open_gradebook(course) as gb:  # one gradebook session for the whole run
             for job, graded in where.grade(jobs):
                 if isinstance(graded, GraderError):
-                    raise graded                                    # the assignment or the set-up is broken
+                    raise graded  # the assignment or the set-up is broken
                 if isinstance(graded, BaseException):
                     stats.crashed[job.student] = f"{type(graded).__name__}: {graded}"[:500]
                     stats.kinds["crashed"] += 1
@@ -326,9 +395,14 @@ def write_report(course: Course, a: Assignment, students: list[str], ledger: Led
         "assignment": a.name,
         "seconds": round(stats.seconds, 1),
         "where": stats.where,
-        "run": {"graded": stats.kinds["graded"], "time limit": stats.kinds["time limit"],
-                "crashed": stats.kinds["crashed"], "flagged": stats.kinds["flagged"],
-                "resumed": stats.resumed, "unchanged": stats.unchanged},
+        "run": {
+            "graded": stats.kinds["graded"],
+            "time limit": stats.kinds["time limit"],
+            "crashed": stats.kinds["crashed"],
+            "flagged": stats.kinds["flagged"],
+            "resumed": stats.resumed,
+            "unchanged": stats.unchanged,
+        },
         "missing_protections": sorted(stats.missing_protections),
         "submissions": rows,
     }
@@ -342,11 +416,15 @@ def summary(report: dict) -> str:
     run = report["run"]
     graded = run["graded"] + run["time limit"]
     rate = f"{report['seconds'] / graded:.1f} s per submission" if graded else ""
-    rows = [("submissions", "count"),
-            ("graded", run["graded"]), ("ran past the time limit", run["time limit"]),
-            ("crashed (not graded: run again)", run["crashed"]), ("flagged (see the report)", run["flagged"]),
-            ("skipped: graded by the interrupted run", run["resumed"]),
-            ("skipped: unchanged since graded", run["unchanged"])]
+    rows = [
+        ("submissions", "count"),
+        ("graded", run["graded"]),
+        ("ran past the time limit", run["time limit"]),
+        ("crashed (not graded: run again)", run["crashed"]),
+        ("flagged (see the report)", run["flagged"]),
+        ("skipped: graded by the interrupted run", run["resumed"]),
+        ("skipped: unchanged since graded", run["unchanged"]),
+    ]
     head = f"{report['assignment']}: {report['seconds']:.0f} s"
     if report.get("where"):
         head += f", {report['where']}"

@@ -11,8 +11,8 @@ from .assignments import Assignment, earlier_tags
 
 @dataclass
 class Carried:
-    changed: list[Path] = field(default_factory=list)        # files that received the student's regions
-    left_behind: dict[Path, list[str]] = field(default_factory=dict)   # code outside the markers, not carried
+    changed: list[Path] = field(default_factory=list)  # files that received the student's regions
+    left_behind: dict[Path, list[str]] = field(default_factory=dict)  # code outside the markers, not carried
 
 
 def _outside_regions(text: str, path: Path) -> list[str]:
@@ -52,12 +52,15 @@ def carry(a: Assignment, earlier_work: Path, into: Path) -> Carried:
 
 def describe(result: Carried) -> str:
     """What `carry` did, and what the student must bring by hand."""
-    text = (f"carried your earlier code into {len(result.changed)} file(s): "
-            + (", ".join(str(p) for p in result.changed) or "none"))
+    text = f"carried your earlier code into {len(result.changed)} file(s): " + (
+        ", ".join(str(p) for p in result.changed) or "none"
+    )
     for path, lines in result.left_behind.items():
         shown = "\n".join(f"    {line}" for line in lines[:15])
         more = f"\n    … and {len(lines) - 15} more line(s)" if len(lines) > 15 else ""
-        text += (f"\n\nNot carried: {len(lines)} line(s) you wrote outside the marked regions of "
-                 f"{path.name} (only code between the BEGIN/END SOLUTION markers travels). Copy them "
-                 f"by hand into {path}, in the same place, if your code uses them:\n{shown}{more}")
+        text += (
+            f"\n\nNot carried: {len(lines)} line(s) you wrote outside the marked regions of "
+            f"{path.name} (only code between the BEGIN/END SOLUTION markers travels). Copy them "
+            f"by hand into {path}, in the same place, if your code uses them:\n{shown}{more}"
+        )
     return text

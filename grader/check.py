@@ -36,7 +36,7 @@ MESSAGE_WIDTH = 72
 class TestResult:
     notebook: str
     grade_id: str
-    passed: bool | None      # None: a hidden test cell, which only runs when graded
+    passed: bool | None  # None: a hidden test cell, which only runs when graded
     points: float
     max_points: float
     message: str
@@ -49,7 +49,7 @@ class TestResult:
 @dataclass
 class CheckRun:
     results: list[TestResult]
-    ignored: list[str]           # notebooks not checked (copies), named to the student
+    ignored: list[str]  # notebooks not checked (copies), named to the student
     notes: list[str]
     seconds: float
 
@@ -65,8 +65,10 @@ def resolve(target: str | Path, course_release: Path | None = None) -> tuple[Pat
         try:
             a = assignments.get(str(target))
         except GraderError:
-            raise GraderError(f"{target} is neither a folder, a notebook nor an assignment name "
-                              f"(known: {', '.join(x.tag for x in assignments.ASSIGNMENTS)}).") from None
+            raise GraderError(
+                f"{target} is neither a folder, a notebook nor an assignment name "
+                f"(known: {', '.join(x.tag for x in assignments.ASSIGNMENTS)})."
+            ) from None
         if course_release is None or not course_release.exists():
             raise GraderError(f"{a.name} has not been released yet; pass the folder of your working copy.")
         path = course_release
@@ -76,8 +78,9 @@ def resolve(target: str | Path, course_release: Path | None = None) -> tuple[Pat
     if not notebooks:
         raise GraderError(f"No notebook in {path}: pass the folder of your assignment (the one with the .ipynb).")
     known = {nb.stem for a in assignments.ASSIGNMENTS for nb in a.folder.glob("*.ipynb")}
-    checked = ([p for p in notebooks if p.stem in known]
-               or [p for p in notebooks if not COPY.search(p.stem)] or notebooks)
+    checked = (
+        [p for p in notebooks if p.stem in known] or [p for p in notebooks if not COPY.search(p.stem)] or notebooks
+    )
     return path, checked, [p.name for p in notebooks if p not in checked]
 
 
@@ -94,13 +97,19 @@ def _data_sets_note(folder: Path) -> str | None:
     for root in (folder.resolve(), *folder.resolve().parents):
         if (root / "datasets" / "mnist").is_dir():
             return None
-    return ("Your notebook cannot find the data sets from this folder: put the kit's datasets/ folder next "
-            "to it (or in a folder above), or set NEEDLE_DATASETS. Grading provides them, so no points are "
-            "lost, but your own runs of the notebook will stop at the first cell.")
+    return (
+        "Your notebook cannot find the data sets from this folder: put the kit's datasets/ folder next "
+        "to it (or in a folder above), or set NEEDLE_DATASETS. Grading provides them, so no points are "
+        "lost, but your own runs of the notebook will stop at the first cell."
+    )
 
 
-def run_checks(target: str | Path, cell_timeout: int = Limits.cell_timeout, milestones: bool = False,
-               course_release: Path | None = None) -> CheckRun:
+def run_checks(
+    target: str | Path,
+    cell_timeout: int = Limits.cell_timeout,
+    milestones: bool = False,
+    course_release: Path | None = None,
+) -> CheckRun:
     """Execute the notebook(s) of a working copy as grading does and grade the visible test cells."""
     start = time.monotonic()
     folder, notebooks, ignored = resolve(target, course_release)
@@ -110,8 +119,9 @@ def run_checks(target: str | Path, cell_timeout: int = Limits.cell_timeout, mile
         notes.append(note)
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         scratch, out = Path(tmp, "work"), Path(tmp, "out")
-        shutil.copytree(folder, scratch, symlinks=True,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc"))
+        shutil.copytree(
+            folder, scratch, symlinks=True, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
+        )
         out.mkdir()
         sandbox = Sandbox(scratch, out)
         for path in notebooks:
@@ -171,8 +181,9 @@ def report(run: CheckRun | list[TestResult]) -> str:
     visible = [r for r in run.results if not r.hidden]
     got, total = sum(r.points for r in visible), sum(r.max_points for r in visible)
     hidden = sum(r.max_points for r in run.results if r.hidden)
-    text = format_table(rows) + (f"\n\n{got:g} of {total:g} points from the visible tests; "
-                                 f"{hidden:g} more from hidden tests when graded.")
+    text = format_table(rows) + (
+        f"\n\n{got:g} of {total:g} points from the visible tests; {hidden:g} more from hidden tests when graded."
+    )
     if run.ignored:
         text += "\nNot checked (copies): " + ", ".join(run.ignored)
     for note in run.notes:

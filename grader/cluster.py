@@ -26,7 +26,7 @@ from .errors import GraderError
 from .grading import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, Graded, Job, build_cache_seed, grade_submission
 
 Result = tuple[Job, "Graded | BaseException"]
-QUEUED_PER_THREAD = 3        # tasks waiting per worker thread on a cluster
+QUEUED_PER_THREAD = 3  # tasks waiting per worker thread on a cluster
 
 
 class Threads:
@@ -54,12 +54,13 @@ class Threads:
 
 # ------------------------------------------------------------------ Dask
 
+
 @dataclass(frozen=True)
 class Folders:
     """An assignment's source and release folders as bytes, sent once to each worker."""
 
     digest: str
-    files: tuple[tuple[str, bytes], ...]      # ("source/<path>" or "release/<path>", content)
+    files: tuple[tuple[str, bytes], ...]  # ("source/<path>" or "release/<path>", content)
 
 
 def pack_folders(source: Path, release: Path) -> Folders:
@@ -87,7 +88,7 @@ def pack_submission(job: Job) -> dict[str, bytes]:
 
 
 def _unpack(files: dict[str, bytes] | tuple[tuple[str, bytes], ...], dest: Path) -> None:
-    for rel, data in (files.items() if isinstance(files, dict) else files):
+    for rel, data in files.items() if isinstance(files, dict) else files:
         path = (dest / rel).resolve()
         if not path.is_relative_to(dest.resolve()):
             raise GraderError(f"refusing to write {rel!r} outside {dest}")
@@ -116,15 +117,23 @@ def grade_on_worker(job: Job, folders: Folders, files: dict[str, bytes]) -> Grad
     """A Dask task: grade one submission on this worker, in the sandbox, and return the result."""
     datasets = REPO / "datasets"
     if not datasets.is_dir():
-        raise GraderError(f"this worker has no data sets at {datasets}: install the kit from a checkout "
-                          "(pip install -e '.[cluster]') on every worker")
+        raise GraderError(
+            f"this worker has no data sets at {datasets}: install the kit from a checkout "
+            "(pip install -e '.[cluster]') on every worker"
+        )
     here = _worker_folder("folders-" + folders.digest, lambda d: _unpack(folders.files, d))
     code = get_assignment(job.assignment).code
     seed = _worker_folder(f"cache-seed-{code}", lambda d: build_cache_seed(code, d / "cache"))
     with tempfile.TemporaryDirectory(prefix=f"submitted-{job.student}-") as tmp:
         _unpack(files, Path(tmp))
-        local = replace(job, submitted=Path(tmp), source=here / "source", release=here / "release",
-                        datasets=datasets, cache_seed=seed / "cache")
+        local = replace(
+            job,
+            submitted=Path(tmp),
+            source=here / "source",
+            release=here / "release",
+            datasets=datasets,
+            cache_seed=seed / "cache",
+        )
         return grade_submission(local)
 
 
@@ -138,8 +147,9 @@ class DaskCluster:
             raise GraderError("grading on a cluster needs Dask: pip install -e '.[cluster]'") from error
         self._local = None
         if scheduler is None:
-            self._local = LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None)
+            self._local = LocalCluster(
+                n_workers=local_workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
             self.client = Client(self._local)
             self.address = self._local.scheduler_address
         else:
@@ -169,8 +179,14 @@ class DaskCluster:
 
         def fill(want: int) -> None:
             for job in islice(waiting, max(0, want - len(futures))):
-                future = self.client.submit(grade_on_worker, job, folders, pack_submission(job),
-                                            key=f"grade-{job.assignment}-{job.student}-{run}", pure=False)
+                future = self.client.submit(
+                    grade_on_worker,
+                    job,
+                    folders,
+                    pack_submission(job),
+                    key=f"grade-{job.assignment}-{job.student}-{run}",
+                    pure=False,
+                )
                 futures[future] = job
                 done.add(future)
 
@@ -198,8 +214,10 @@ def where_to_grade(scheduler: str | None, cluster: str | None, jobs: int) -> Thr
     if scheduler and cluster:
         raise GraderError("give either --scheduler ADDRESS or --cluster local, not both")
     if cluster not in (None, "local"):
-        raise GraderError(f"--cluster {cluster!r}: only 'local' is known; for another cluster start it "
-                          "(e.g. with dask-jobqueue) and pass its scheduler with --scheduler")
+        raise GraderError(
+            f"--cluster {cluster!r}: only 'local' is known; for another cluster start it "
+            "(e.g. with dask-jobqueue) and pass its scheduler with --scheduler"
+        )
     if scheduler or cluster:
         return DaskCluster(scheduler, local_workers=jobs)
     return Threads(jobs)

@@ -42,8 +42,7 @@ def demo(course: Course, assignments: list[Assignment], limits: Limits) -> str:
         clock.run(f"release {a.name}", release, course, a)
         made = clock.run(f"sample submissions {a.name}", samples.make_all, course, a)
         print("  " + ", ".join(s.name for s in made))
-        clock.run(f"autograde {a.name} ({len(made)} submissions)", autograde, course, a,
-                  limits=limits)
+        clock.run(f"autograde {a.name} ({len(made)} submissions)", autograde, course, a, limits=limits)
         files = clock.run(f"feedback {a.name}", feedback, course, a)
         print(f"  {len(files)} feedback files under {course.root / 'feedback'}")
     csv = clock.run("export grades", export, course, course.root / "grades.csv")

@@ -12,4 +12,3 @@ def feedback(course: Course, a: Assignment) -> list[Path]:
     """Per-student HTML feedback (hidden tests removed by grader.preprocessors)."""
     course.nbgrader("generate_feedback", a.name, "--force")
     return sorted((course.root / "feedback").glob(f"*/{a.name}/*.html"))
-

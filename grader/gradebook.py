@@ -45,7 +45,5 @@ def table(course: Course, assignments: list[Assignment]) -> str:
                 rows.append((student, a.name, "-", "-", "not graded"))
             else:
                 score, best = result
-                rows.append((student, a.name, f"{score:g}", f"{best:g}",
-                             f"{100 * score / best:.0f}" if best else "-"))
+                rows.append((student, a.name, f"{score:g}", f"{best:g}", f"{100 * score / best:.0f}" if best else "-"))
     return format_table(rows)
-

@@ -29,10 +29,10 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 
 @dataclass
 class Limits:
-    cell_timeout: int = 30               # seconds per notebook cell and per trusted test
-    submission_timeout: int = 900        # seconds for one whole submission
-    memory_gb: float = 4.0               # address space of each sandboxed process
-    jobs: int = os.cpu_count() or 1      # submissions graded at once
+    cell_timeout: int = 30  # seconds per notebook cell and per trusted test
+    submission_timeout: int = 900  # seconds for one whole submission
+    memory_gb: float = 4.0  # address space of each sandboxed process
+    jobs: int = os.cpu_count() or 1  # submissions graded at once
 
 
 @dataclass
@@ -41,18 +41,18 @@ class Job:
 
     assignment: str
     student: str
-    submitted: Path                      # the student's folder (read only)
-    source: Path                         # the instructor's folder: restored files, notebooks
-    release: Path                        # the release: a notebook a student did not hand in
-    student_files: list[str]             # files the student edits (relative paths)
-    probes: str                          # the text of probes.py
-    reference: dict                      # grade_id -> trusted.ProbeResult of the reference
-    points: dict[str, float]             # grade_id -> points of every graded cell (grade_points)
+    submitted: Path  # the student's folder (read only)
+    source: Path  # the instructor's folder: restored files, notebooks
+    release: Path  # the release: a notebook a student did not hand in
+    student_files: list[str]  # files the student edits (relative paths)
+    probes: str  # the text of probes.py
+    reference: dict  # grade_id -> trusted.ProbeResult of the reference
+    points: dict[str, float]  # grade_id -> points of every graded cell (grade_points)
     tolerances: dict
     limits: Limits
     datasets: Path
     isolate: bool = True
-    cache_seed: Path | None = None       # a ~/.cache (font list, CUDA runtime), copied per submission
+    cache_seed: Path | None = None  # a ~/.cache (font list, CUDA runtime), copied per submission
 
 
 @dataclass
@@ -60,7 +60,7 @@ class CellResult:
     grade_id: str
     points: float
     max_points: float
-    notebook_passed: bool | None         # None: the cell was not in the student's notebook
+    notebook_passed: bool | None  # None: the cell was not in the student's notebook
     trusted_passed: bool
     message: str = ""
 
@@ -75,9 +75,9 @@ class Graded:
 
     assignment: str
     student: str
-    status: str                          # "graded" or "time limit"
+    status: str  # "graded" or "time limit"
     seconds: float
-    notebooks: dict[str, dict] = field(default_factory=dict)    # name -> executed notebook (JSON)
+    notebooks: dict[str, dict] = field(default_factory=dict)  # name -> executed notebook (JSON)
     cells: list[CellResult] = field(default_factory=list)
     missing_files: list[str] = field(default_factory=list)
     missing_protections: list[str] = field(default_factory=list)
@@ -110,6 +110,7 @@ def grade_points(source: Path) -> dict[str, float]:
 
 # ------------------------------------------------------------------ the scratch copy
 
+
 def _copy_file(src: Path, dest: Path) -> bool:
     """Copy a regular file of sane size; links, devices and giants are refused."""
     if src.is_symlink() or not src.is_file() or src.stat().st_size > MAX_FILE_BYTES:
@@ -126,8 +127,12 @@ def build_scratch(job: Job, scratch: Path) -> list[str]:
     """
     for path in sorted(job.source.rglob("*")):
         rel = path.relative_to(job.source).as_posix()
-        if path.is_file() and path.suffix != ".ipynb" and rel not in job.student_files \
-                and path.name not in ("probes.py", "samples.toml"):
+        if (
+            path.is_file()
+            and path.suffix != ".ipynb"
+            and rel not in job.student_files
+            and path.name not in ("probes.py", "samples.toml")
+        ):
             _copy_file(path, scratch / rel)
     missing = []
     for rel in job.student_files:
@@ -150,8 +155,12 @@ def prepare_notebook(submitted: Path | None, source: Path, release: Path) -> nbf
     reference = nbformat.read(source, as_version=4)
     by_id = {_grade_id(c): c for c in reference.cells if _grade_id(c)}
     nb = None
-    if submitted is not None and submitted.is_file() and not submitted.is_symlink() \
-            and submitted.stat().st_size <= MAX_NOTEBOOK_BYTES:
+    if (
+        submitted is not None
+        and submitted.is_file()
+        and not submitted.is_symlink()
+        and submitted.stat().st_size <= MAX_NOTEBOOK_BYTES
+    ):
         try:
             nb = nbformat.read(submitted, as_version=4)
         except Exception:
@@ -179,19 +188,29 @@ def prepare_notebook(submitted: Path | None, source: Path, release: Path) -> nbf
 
 # ------------------------------------------------------------------ running
 
-def run_notebook(sandbox: Sandbox, filename: str, cell_timeout: int,
-                 deadline: float) -> tuple[nbformat.NotebookNode | None, str]:
+
+def run_notebook(
+    sandbox: Sandbox, filename: str, cell_timeout: int, deadline: float
+) -> tuple[nbformat.NotebookNode | None, str]:
     """Execute ``filename`` (a notebook of the scratch copy) in the sandbox, as grading runs it.
 
     Returns the executed notebook (None if it ran past ``deadline`` or came back unreadable) and
     the end of the runner's log. ``check`` runs students' notebooks through here too.
     """
     out = sandbox.out / f"{Path(filename).stem}.executed.ipynb"
-    proc = sandbox.popen([sys.executable, "-I", sandbox.path(f"{MOUNT_SCRIPTS}/run_notebook.py"),
-                          sandbox.path(f"{MOUNT_SUBMISSION}/{filename}"),
-                          sandbox.path(f"/out/{out.name}"), str(cell_timeout)],
-                         env={"NBGRADER_EXECUTION": "autograde"},
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = sandbox.popen(
+        [
+            sys.executable,
+            "-I",
+            sandbox.path(f"{MOUNT_SCRIPTS}/run_notebook.py"),
+            sandbox.path(f"{MOUNT_SUBMISSION}/{filename}"),
+            sandbox.path(f"/out/{out.name}"),
+            str(cell_timeout),
+        ],
+        env={"NBGRADER_EXECUTION": "autograde"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         log, _ = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
@@ -214,13 +233,19 @@ def _stitch(prepared: nbformat.NotebookNode, executed: nbformat.NotebookNode | N
     for mine, theirs in zip(prepared.cells, executed.cells):
         if mine.cell_type == "code" and theirs.get("cell_type") == "code":
             outputs = theirs.get("outputs", [])
-            mine.outputs = [nbformat.from_dict(o) for o in outputs if isinstance(o, dict)
-                            and o.get("output_type") in ("stream", "error", "display_data", "execute_result")]
+            mine.outputs = [
+                nbformat.from_dict(o)
+                for o in outputs
+                if isinstance(o, dict) and o.get("output_type") in ("stream", "error", "display_data", "execute_result")
+            ]
 
 
 def _errors(cell: Mapping[str, Any]) -> list[str]:
-    return [f"{o.get('ename', '')}: {o.get('evalue', '')}" for o in cell.get("outputs", [])
-            if o.get("output_type") == "error"]
+    return [
+        f"{o.get('ename', '')}: {o.get('evalue', '')}"
+        for o in cell.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
 
 
 def sandbox_for(job: Job, tmp: Path) -> tuple[Sandbox, list[str]]:
@@ -229,8 +254,14 @@ def sandbox_for(job: Job, tmp: Path) -> tuple[Sandbox, list[str]]:
     scratch.mkdir()
     out.mkdir()
     missing = build_scratch(job, scratch)
-    sandbox = Sandbox(scratch, out, datasets=job.datasets, memory_gb=job.limits.memory_gb,
-                      isolate=job.isolate, cache=own_cache(job.cache_seed, Path(tmp, "cache")))
+    sandbox = Sandbox(
+        scratch,
+        out,
+        datasets=job.datasets,
+        memory_gb=job.limits.memory_gb,
+        isolate=job.isolate,
+        cache=own_cache(job.cache_seed, Path(tmp, "cache")),
+    )
     return sandbox, missing
 
 
@@ -261,9 +292,17 @@ def grade_submission(job: Job) -> Graded:
         if any("ran past its time limit" in (r.error or "") for r in results.values()):
             status = "time limit"
         cells = _cell_results(job, notebooks, results)
-        return Graded(job.assignment, job.student, status, time.monotonic() - start,
-                      {k: dict(v) for k, v in notebooks.items()}, cells, missing,
-                      list(sandbox.missing), "\n".join(logs)[-8000:])
+        return Graded(
+            job.assignment,
+            job.student,
+            status,
+            time.monotonic() - start,
+            {k: dict(v) for k, v in notebooks.items()},
+            cells,
+            missing,
+            list(sandbox.missing),
+            "\n".join(logs)[-8000:],
+        )
 
 
 def _cell_results(job: Job, notebooks: dict, results: dict) -> list[CellResult]:
@@ -280,8 +319,16 @@ def _cell_results(job: Job, notebooks: dict, results: dict) -> list[CellResult]:
         verdict = trusted.judge(result, job.reference[grade_id], job.tolerances.get(grade_id))
         cell = graded_cells.get(grade_id)
         notebook_passed = None if cell is None else not _errors(cell)
-        cells.append(CellResult(grade_id, max_points if verdict.passed else 0.0, max_points,
-                                notebook_passed, verdict.passed, verdict.message))
+        cells.append(
+            CellResult(
+                grade_id,
+                max_points if verdict.passed else 0.0,
+                max_points,
+                notebook_passed,
+                verdict.passed,
+                verdict.message,
+            )
+        )
     return cells
 
 
@@ -311,9 +358,13 @@ def build_cache_seed(code: tuple[str, ...], dest: Path) -> Path | None:
     subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True)
     if "cuda_kernels" in code:
         env["NEEDLE_CUDA_CACHE"] = str(dest / "needle-kit" / "cuda")
-        done = subprocess.run([sys.executable, "-c", "from needle_core.cuda import cpu; cpu.runtime()"],
-                              env=env, capture_output=True, text=True)
-        if done.returncode != 0:            # no compiler: each submission compiles its own
+        done = subprocess.run(
+            [sys.executable, "-c", "from needle_core.cuda import cpu; cpu.runtime()"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:  # no compiler: each submission compiles its own
             shutil.rmtree(dest / "needle-kit", ignore_errors=True)
     return dest if dest.is_dir() and any(dest.iterdir()) else None
 

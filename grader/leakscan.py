@@ -14,7 +14,7 @@ import nbformat
 from . import regions
 from .assignments import REPO, Assignment
 
-MIN_LENGTH = 12   # shorter lines ("return Z", "else:") are too generic to call a leak
+MIN_LENGTH = 12  # shorter lines ("return Z", "else:") are too generic to call a leak
 
 
 @dataclass

@@ -23,7 +23,7 @@ from .assignments import Assignment
 from .course import Course, student_files
 from .grading import Graded, Limits
 
-MAX_HASHED_BYTES = 64 * 1024 * 1024   # a bigger file is hashed by its size alone
+MAX_HASHED_BYTES = 64 * 1024 * 1024  # a bigger file is hashed by its size alone
 
 
 def _hash_file(digest: Any, folder: Path, rel: str) -> None:
@@ -65,10 +65,23 @@ def submission_fingerprint(course: Course, a: Assignment, student: str, assignme
 def report_row(graded: Graded) -> dict:
     """One submission as the run's report shows it."""
     score, best = graded.score
-    return {"student": graded.student, "status": graded.status, "score": score, "max_score": best,
-            "seconds": round(graded.seconds, 1), "missing_files": graded.missing_files,
-            "flagged": [{"cell": c.grade_id, "notebook_passed": c.notebook_passed,
-                         "trusted_passed": c.trusted_passed, "reason": c.message} for c in graded.flags]}
+    return {
+        "student": graded.student,
+        "status": graded.status,
+        "score": score,
+        "max_score": best,
+        "seconds": round(graded.seconds, 1),
+        "missing_files": graded.missing_files,
+        "flagged": [
+            {
+                "cell": c.grade_id,
+                "notebook_passed": c.notebook_passed,
+                "trusted_passed": c.trusted_passed,
+                "reason": c.message,
+            }
+            for c in graded.flags
+        ],
+    }
 
 
 @dataclass
@@ -78,7 +91,7 @@ class Run:
     id: str
     assignment_fp: str
     ended: bool = False
-    graded: dict[str, str] = field(default_factory=dict)       # student -> fingerprint graded
+    graded: dict[str, str] = field(default_factory=dict)  # student -> fingerprint graded
 
 
 class Ledger:
@@ -95,7 +108,7 @@ class Ledger:
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
-                continue                       # cut short by a crash while it was written
+                continue  # cut short by a crash while it was written
             if isinstance(entry, dict) and "run" in entry:
                 found.append(entry)
         return found
@@ -133,8 +146,9 @@ class Ledger:
         return run
 
     def graded(self, run: str, fingerprint: str, graded: Graded) -> None:
-        self._append({"run": run, "student": graded.student, "fingerprint": fingerprint, "at": _now(),
-                      "row": report_row(graded)})
+        self._append(
+            {"run": run, "student": graded.student, "fingerprint": fingerprint, "at": _now(), "row": report_row(graded)}
+        )
 
     def end(self, run: str) -> None:
         self._append({"run": run, "end": _now()})

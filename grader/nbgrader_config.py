@@ -13,8 +13,10 @@ c.Execute.interrupt_on_timeout = True
 c.Execute.error_on_timeout = {
     "ename": "CellTimeoutError",
     "evalue": "this cell ran past the time limit and was stopped",
-    "traceback": ["CellTimeoutError: this cell ran past the time limit and was stopped. "
-                  "Look for a loop that never ends in the function it calls."],
+    "traceback": [
+        "CellTimeoutError: this cell ran past the time limit and was stopped. "
+        "Look for a loop that never ends in the function it calls."
+    ],
 }
 
 # Keep one student's output from flooding the feedback.

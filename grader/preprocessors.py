@@ -33,8 +33,9 @@ class HideHiddenTests(NbGraderPreprocessor):
     cell held hidden tests is read from its source and from the kit's cell metadata.
     """
 
-    def preprocess_cell(self, cell: NotebookNode, resources: dict[str, Any], index: int
-                        ) -> tuple[NotebookNode, dict[str, Any]]:
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: dict[str, Any], index: int
+    ) -> tuple[NotebookNode, dict[str, Any]]:
         hidden = cell.metadata.get("needle", {}).get("hidden_tests") or has_hidden(cell.source)
         if cell.cell_type == "code" and hidden:
             cell.source = hide_hidden_source(cell.source)

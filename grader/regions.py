@@ -36,13 +36,13 @@ class Region:
     """One student region: its tag, the lines it spans and the function around it."""
 
     tag: str
-    begin: int          # index of the BEGIN marker line
-    end: int            # index of the END marker line
+    begin: int  # index of the BEGIN marker line
+    end: int  # index of the END marker line
     indent: str
     function: str
 
     def body(self, lines: list[str]) -> list[str]:
-        return lines[self.begin + 1:self.end]
+        return lines[self.begin + 1 : self.end]
 
 
 def hidden_parts(source: str) -> list[tuple[str, str]]:
@@ -69,8 +69,7 @@ def hidden_parts(source: str) -> list[tuple[str, str]]:
 def split_hidden(source: str) -> tuple[list[str], list[str]]:
     """(visible lines, hidden lines) of a notebook cell; marker lines are in neither."""
     parts = hidden_parts(source)
-    return ([line for part, line in parts if part == "visible"],
-            [line for part, line in parts if part == "hidden"])
+    return ([line for part, line in parts if part == "visible"], [line for part, line in parts if part == "hidden"])
 
 
 def has_hidden(source: str) -> bool:
@@ -120,8 +119,9 @@ def find_regions(text: str, prefix: str, where: str = "") -> list[Region]:
             if open_at is not None:
                 raise RegionError(f"{where}:{i + 1}: BEGIN SOLUTION inside the region opened on line {open_at[0] + 1}")
             if not begin.group(2):
-                raise RegionError(f"{where}:{i + 1}: BEGIN SOLUTION needs an assignment tag, "
-                                  f"e.g. '{prefix} BEGIN SOLUTION a1'")
+                raise RegionError(
+                    f"{where}:{i + 1}: BEGIN SOLUTION needs an assignment tag, e.g. '{prefix} BEGIN SOLUTION a1'"
+                )
             open_at = (i, begin.group(1), begin.group(2))
         elif end:
             if open_at is None:
@@ -136,11 +136,10 @@ def find_regions(text: str, prefix: str, where: str = "") -> list[Region]:
 
 def stub(region: Region, path: Path | str) -> str:
     """The line a stripped region becomes: it fails clearly when the code runs."""
-    message = (f"{region.function} is not implemented yet: write it in {Path(path).as_posix()} "
-               f"(assignment {region.tag})")
+    message = f"{region.function} is not implemented yet: write it in {Path(path).as_posix()} (assignment {region.tag})"
     if marker(path) == "###":
         return f'{region.indent}raise NotImplementedError("{message}")'
-    return f'{region.indent}/* {message} */'
+    return f"{region.indent}/* {message} */"
 
 
 def _keyed(regions: list[Region]) -> Iterator[tuple[Key, Region]]:
@@ -163,7 +162,7 @@ def _rewrite(text: str, path: Path | str, new_body: Callable[[Key, Region], list
         body = new_body(key, region)
         if body is None:
             continue
-        out += lines[last:region.begin + 1] + body + [lines[region.end]]
+        out += lines[last : region.begin + 1] + body + [lines[region.end]]
         last = region.end + 1
     out += lines[last:]
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")

@@ -65,6 +65,8 @@ def release(course: Course, a: Assignment, carry_forward: bool = False) -> Path:
     if leaks:
         shutil.rmtree(course.release(a), ignore_errors=True)
         listing = "\n".join(f"  {leak}" for leak in leaks[:20])
-        raise LeakError(f"Release of {a.name} refused: {len(leaks)} solution line(s) would reach "
-                        f"students. The release folder was deleted.\n{listing}")
+        raise LeakError(
+            f"Release of {a.name} refused: {len(leaks)} solution line(s) would reach "
+            f"students. The release folder was deleted.\n{listing}"
+        )
     return course.release(a)

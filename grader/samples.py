@@ -30,23 +30,25 @@ class Patch:
 class Sample:
     name: str
     description: str
-    fill: bool = True                 # fill this assignment's regions with the reference
-    breaks: str | None = None         # the function the feedback must name
+    fill: bool = True  # fill this assignment's regions with the reference
+    breaks: str | None = None  # the function the feedback must name
     fails: list[str] = field(default_factory=list)
-    timeout: bool = False             # never finishes: loses its cells to the time limit
+    timeout: bool = False  # never finishes: loses its cells to the time limit
     patches: list[Patch] = field(default_factory=list)
     # What careless and hostile submissions do besides editing code (tests/hostile/*.toml):
-    remove: list[str] = field(default_factory=list)       # files missing from the submission
-    link: dict[str, str] = field(default_factory=dict)    # files that are symbolic links (KIT/ = the kit)
-    cell: str | None = None                               # a code cell the student added
-    broken_notebook: bool = False                         # the notebook is not valid JSON
-    flagged: list[str] = field(default_factory=list)      # cells where notebook and grader disagree
+    remove: list[str] = field(default_factory=list)  # files missing from the submission
+    link: dict[str, str] = field(default_factory=dict)  # files that are symbolic links (KIT/ = the kit)
+    cell: str | None = None  # a code cell the student added
+    broken_notebook: bool = False  # the notebook is not valid JSON
+    flagged: list[str] = field(default_factory=list)  # cells where notebook and grader disagree
 
 
 def load(a: Assignment) -> list[Sample]:
     """The implicit reference and empty samples, then those of samples.toml."""
-    samples = [Sample("reference", "the reference solution"),
-               Sample("empty", "the student release, untouched", fill=False)]
+    samples = [
+        Sample("reference", "the reference solution"),
+        Sample("empty", "the student release, untouched", fill=False),
+    ]
     if a.samples_file.exists():
         samples += load_file(a.samples_file)
     return samples
@@ -62,8 +64,7 @@ def load_file(path: Path) -> list[Sample]:
 
 
 def _strip_markers(source: str) -> str:
-    return "\n".join(line for line in source.splitlines()
-                     if line.strip() not in regions.NOTEBOOK_SOLUTION)
+    return "\n".join(line for line in source.splitlines() if line.strip() not in regions.NOTEBOOK_SOLUTION)
 
 
 def fill_notebook(released: Path, source: Path) -> None:
@@ -82,8 +83,10 @@ def apply_patch(folder: Path, patch: Patch, sample: str) -> None:
     text = path.read_text()
     count = text.count(patch.old)
     if count != 1:
-        raise ValueError(f"sample {sample!r}: the patch text occurs {count} times in {patch.file} "
-                         f"(it must occur exactly once):\n{patch.old}")
+        raise ValueError(
+            f"sample {sample!r}: the patch text occurs {count} times in {patch.file} "
+            f"(it must occur exactly once):\n{patch.old}"
+        )
     path.write_text(text.replace(patch.old, patch.new))
 
 

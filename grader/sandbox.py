@@ -25,10 +25,10 @@ from pathlib import Path
 
 from .assignments import REPO
 
-INSIDE = Path(__file__).resolve().parent / "inside"     # scripts run in the sandbox
+INSIDE = Path(__file__).resolve().parent / "inside"  # scripts run in the sandbox
 MOUNT_SUBMISSION, MOUNT_OUT, MOUNT_DATASETS, MOUNT_SCRIPTS = "/submission", "/out", "/datasets", "/grader"
 KIT_PACKAGES = ("needle_core", "grader")
-GiB = 1024 ** 3
+GiB = 1024**3
 
 PROTECTIONS = (
     "private file system (only the submission's own copy is writable)",
@@ -47,13 +47,15 @@ def kernel_env(extra: dict | None = None) -> dict[str, str]:
         "TMPDIR": "/tmp",
         "IPYTHONDIR": "/tmp/home/.ipython",
         "JUPYTER_RUNTIME_DIR": "/tmp/home/.jupyter-runtime",
-        "MPLCONFIGDIR": "/tmp/home/.cache/matplotlib",     # its font list comes with the cache seed
+        "MPLCONFIGDIR": "/tmp/home/.cache/matplotlib",  # its font list comes with the cache seed
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         # One BLAS thread: parallel submissions do not fight over cores, results repeat bit for bit.
-        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
     }
-    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):   # machine quirks numpy needs to run right
+    for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # machine quirks numpy needs to run right
         if name in os.environ:
             env[name] = os.environ[name]
     env.update(extra or {})
@@ -66,8 +68,11 @@ def _bwrap_works() -> str | None:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "bubblewrap (bwrap) is not installed"
-    probe = subprocess.run([bwrap, "--unshare-all", "--unshare-user", "--die-with-parent",
-                            "--ro-bind", "/", "/", "true"], capture_output=True, text=True)
+    probe = subprocess.run(
+        [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--ro-bind", "/", "/", "true"],
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode != 0:
         return f"bubblewrap cannot create namespaces here: {probe.stderr.strip()[:200]}"
     return None
@@ -92,12 +97,12 @@ def _kit_copies() -> list[Path]:
 class Sandbox:
     """How to run one command with a submission's scratch copy as its world."""
 
-    work: Path                   # the scratch copy, writable, mounted at /submission
-    out: Path                    # where results are written, mounted at /out
+    work: Path  # the scratch copy, writable, mounted at /submission
+    out: Path  # where results are written, mounted at /out
     datasets: Path = REPO / "datasets"
     memory_gb: float = 4.0
-    isolate: bool = True         # False only to measure what the sandbox costs (bench/)
-    cache: Path | None = None    # this submission's own ~/.cache (compiled kernels), writable
+    isolate: bool = True  # False only to measure what the sandbox costs (bench/)
+    cache: Path | None = None  # this submission's own ~/.cache (compiled kernels), writable
     missing: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -112,11 +117,10 @@ class Sandbox:
         """A path as the sandboxed command must spell it."""
         if self.isolated:
             return inside
-        table = {MOUNT_SUBMISSION: self.work, MOUNT_OUT: self.out, MOUNT_DATASETS: self.datasets,
-                 MOUNT_SCRIPTS: INSIDE}
+        table = {MOUNT_SUBMISSION: self.work, MOUNT_OUT: self.out, MOUNT_DATASETS: self.datasets, MOUNT_SCRIPTS: INSIDE}
         for mount, real in table.items():
             if inside == mount or inside.startswith(mount + "/"):
-                return str(real) + inside[len(mount):]
+                return str(real) + inside[len(mount) :]
         return inside
 
     def command(self, argv: list[str]) -> list[str]:
@@ -128,9 +132,28 @@ class Sandbox:
         return [*prefix, *self._bwrap(), "--", *argv]
 
     def _bwrap(self) -> list[str]:
-        args = ["bwrap", "--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000",
-                "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox",
-                "--clearenv", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        args = [
+            "bwrap",
+            "--unshare-all",
+            "--unshare-user",
+            "--uid",
+            "1000",
+            "--gid",
+            "1000",
+            "--die-with-parent",
+            "--new-session",
+            "--cap-drop",
+            "ALL",
+            "--hostname",
+            "sandbox",
+            "--clearenv",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
+        ]
         for top in ("/bin", "/lib", "/lib64", "/sbin"):
             if os.path.islink(top):
                 args += ["--symlink", os.readlink(top), top]
@@ -143,11 +166,22 @@ class Sandbox:
             args += ["--ro-bind", str(root), str(root)]
         for copy in _kit_copies():
             args += ["--tmpfs", str(copy)]
-        args += ["--ro-bind", str(self.datasets), MOUNT_DATASETS,
-                 "--ro-bind", str(INSIDE), MOUNT_SCRIPTS,
-                 "--bind", str(self.work), MOUNT_SUBMISSION,
-                 "--bind", str(self.out), MOUNT_OUT,
-                 "--chdir", MOUNT_SUBMISSION]
+        args += [
+            "--ro-bind",
+            str(self.datasets),
+            MOUNT_DATASETS,
+            "--ro-bind",
+            str(INSIDE),
+            MOUNT_SCRIPTS,
+            "--bind",
+            str(self.work),
+            MOUNT_SUBMISSION,
+            "--bind",
+            str(self.out),
+            MOUNT_OUT,
+            "--chdir",
+            MOUNT_SUBMISSION,
+        ]
         if self.cache is not None:
             args += ["--bind", str(self.cache), "/tmp/home/.cache"]
         return args
@@ -182,6 +216,7 @@ class Sandbox:
 def kill_group(proc: subprocess.Popen) -> None:
     """Kill a sandboxed command and everything it started."""
     import signal
+
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:

@@ -36,7 +36,7 @@ DEFAULT_TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
 class ProbeResult:
     ok: bool
     error: str | None = None
-    values: object = None          # JSON data with arrays put back in place
+    values: object = None  # JSON data with arrays put back in place
 
 
 @dataclass
@@ -70,7 +70,7 @@ def _load(out: Path, n: int) -> ProbeResult | None:
             raise ValueError("not an object")
         values = _restore(data.get("json"), loaded)
         return ProbeResult(bool(data.get("ok")), _text(data.get("error")), values)
-    except Exception as error:      # anything malformed is a failure of the submission, never a crash here
+    except Exception as error:  # anything malformed is a failure of the submission, never a crash here
         return ProbeResult(False, f"unreadable results ({type(error).__name__})")
 
 
@@ -90,8 +90,9 @@ def _restore(value: Any, arrays: Mapping[str, np.ndarray]) -> Any:
     return value
 
 
-def run(sandbox: Sandbox, source: str, grade_ids: list[str], probe_timeout: float,
-        deadline: float | None = None) -> dict[str, ProbeResult]:
+def run(
+    sandbox: Sandbox, source: str, grade_ids: list[str], probe_timeout: float, deadline: float | None = None
+) -> dict[str, ProbeResult]:
     """Run the probes ``grade_ids`` in ``sandbox``; a crash or a hang costs only its own probe."""
     results: dict[str, ProbeResult] = {}
     remaining = list(grade_ids)
@@ -99,12 +100,14 @@ def run(sandbox: Sandbox, source: str, grade_ids: list[str], probe_timeout: floa
         out = Path(tempfile.mkdtemp(dir=sandbox.out))
         out.chmod(0o777)
         inside_out = f"{MOUNT_OUT}/{out.name}"
-        proc = sandbox.popen([sys.executable, "-I", sandbox.path(f"{MOUNT_SCRIPTS}/run_probes.py"),
-                              sandbox.path(inside_out)],
-                             env={"PROBE_DATASETS": sandbox.path("/datasets")},
-                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        reason = _watch(proc, json.dumps({"source": source, "ids": remaining}), out,
-                        probe_timeout, deadline)
+        proc = sandbox.popen(
+            [sys.executable, "-I", sandbox.path(f"{MOUNT_SCRIPTS}/run_probes.py"), sandbox.path(inside_out)],
+            env={"PROBE_DATASETS": sandbox.path("/datasets")},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        reason = _watch(proc, json.dumps({"source": source, "ids": remaining}), out, probe_timeout, deadline)
         done = 0
         for n, grade_id in enumerate(remaining):
             result = _load(out, n)
@@ -118,10 +121,10 @@ def run(sandbox: Sandbox, source: str, grade_ids: list[str], probe_timeout: floa
                 reason = f"the process running it ended (exit code {proc.returncode})"
             results[remaining[done]] = ProbeResult(False, f"this test did not finish: {reason}")
             if reason.startswith("the submission ran past"):
-                for grade_id in remaining[done + 1:]:
+                for grade_id in remaining[done + 1 :]:
                     results[grade_id] = ProbeResult(False, f"not run: {reason}")
                 break
-        remaining = remaining[done + 1:]
+        remaining = remaining[done + 1 :]
     return results
 
 
@@ -188,8 +191,11 @@ def _compare(got: Any, want: Any, where: str, tol: dict) -> list[str]:
     if isinstance(want, dict):
         if not isinstance(got, dict) or set(got) != set(want):
             return [f"{where}: expected the values {sorted(want)}, got {_short(got)}"]
-        return [p for key in want
-                for p in _compare(got[key], want[key], key if where == "result" else f"{where}.{key}", tol)]
+        return [
+            p
+            for key in want
+            for p in _compare(got[key], want[key], key if where == "result" else f"{where}.{key}", tol)
+        ]
     return [f"{where}: cannot compare {type(want).__name__}"]
 
 
@@ -209,12 +215,14 @@ def _compare_arrays(got: Any, want: np.ndarray, where: str, tol: dict) -> list[s
         return [f"{where}: expected numbers, got {got.dtype}"]
     got64, want64 = got.astype(np.float64), want.astype(np.float64)
     close = np.isclose(got64, want64, rtol=tol["rtol"], atol=tol["atol"], equal_nan=False)
-    close |= np.isnan(want64) & np.isnan(got64)         # NaN only where the reference has NaN
+    close |= np.isnan(want64) & np.isnan(got64)  # NaN only where the reference has NaN
     if close.all():
         return []
     worst = np.unravel_index(np.argmax(~close), close.shape) if close.ndim else ()
-    return [f"{where}: {int((~close).sum())} of {close.size} values differ "
-            f"(e.g. at {tuple(int(i) for i in worst)}: expected {_num(want64[worst])}, got {_num(got64[worst])})"]
+    return [
+        f"{where}: {int((~close).sum())} of {close.size} values differ "
+        f"(e.g. at {tuple(int(i) for i in worst)}: expected {_num(want64[worst])}, got {_num(got64[worst])})"
+    ]
 
 
 def _num(x: float) -> str:

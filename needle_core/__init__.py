@@ -29,6 +29,7 @@ try:
 
     _cuda_module.__class__ = _CudaModule
 except ImportError:
+
     def cuda() -> backend_ndarray.BackendDevice:
         """The CUDA device of backend_ndarray (see ``needle_core.backend_ndarray.cuda``)."""
         return backend_ndarray.cuda()

@@ -38,8 +38,17 @@ from .backend_ndarray import Axes, BackendDevice, NDArray, NDArrayLike
 from .backend_ndarray import array_api  # the one array library the operations compute with
 
 __all__ = [
-    "array_api", "CPUDevice", "cpu", "default_device", "Value", "Op", "TensorOp",
-    "Tensor", "find_topo_sort", "compute_gradient_of_variables", "sum_node_list",
+    "array_api",
+    "CPUDevice",
+    "cpu",
+    "default_device",
+    "Value",
+    "Op",
+    "TensorOp",
+    "Tensor",
+    "find_topo_sort",
+    "compute_gradient_of_variables",
+    "sum_node_list",
 ]
 
 DEFAULT_DTYPE = "float32"
@@ -52,6 +61,7 @@ _new_object = object.__new__  # a Tensor without running __init__ (make_from_op,
 
 
 # ---------------------------------------------------------------- devices
+
 
 class CPUDevice:
     """Arrays in main memory, computed by numpy."""
@@ -100,11 +110,11 @@ def _check_device(device: Device | None) -> Device:
         return _CPU
     if isinstance(device, BackendDevice):
         if not device.enabled():
-            raise ValueError(f"Tensor: device {device!r} is not available on this machine: "
-                             f"{device.why_disabled()}")
+            raise ValueError(f"Tensor: device {device!r} is not available on this machine: {device.why_disabled()}")
         return device
-    raise ValueError(f"Tensor: unknown device {device!r}; use cpu() or a device of "
-                     f"needle_core.backend_ndarray such as cuda()")
+    raise ValueError(
+        f"Tensor: unknown device {device!r}; use cpu() or a device of needle_core.backend_ndarray such as cuda()"
+    )
 
 
 def _device_of(data: NDArrayLike) -> Device:
@@ -119,6 +129,7 @@ def _to_device(data: NDArrayLike, device: Device) -> NDArrayLike:
 
 
 # ---------------------------------------------------------------- operations
+
 
 class Op:
     """An operation: how to compute its output, and how to differentiate it."""
@@ -199,6 +210,7 @@ class TensorOp(Op):
 
 # ---------------------------------------------------------------- graph nodes
 
+
 class Value:
     """A node of the computational graph: ``op`` applied to the nodes ``inputs``.
 
@@ -212,8 +224,14 @@ class Value:
     cached_data: Any
     requires_grad: bool
 
-    def _init(self, op: Op | None, inputs: list[Value], *, cached_data: NDArrayLike | None = None,
-              requires_grad: bool | None = None) -> None:
+    def _init(
+        self,
+        op: Op | None,
+        inputs: list[Value],
+        *,
+        cached_data: NDArrayLike | None = None,
+        requires_grad: bool | None = None,
+    ) -> None:
         if requires_grad is None:
             requires_grad = False
             for x in inputs:  # any(...), without a generator on this hot path
@@ -229,9 +247,8 @@ class Value:
         """The node's value, computed from its inputs the first time it is asked for."""
         if self.cached_data is None:
             # only an op's output is ever without data, so self.op is an Op here
-            self.cached_data = self.op.compute(*[  # type: ignore[union-attr]
-                x.realize_cached_data() if x.cached_data is None else x.cached_data
-                for x in self.inputs])
+            args = [x.realize_cached_data() if x.cached_data is None else x.cached_data for x in self.inputs]
+            self.cached_data = self.op.compute(*args)  # type: ignore[union-attr]
         return self.cached_data
 
     def is_leaf(self) -> bool:
@@ -255,8 +272,14 @@ class Tensor(Value):
     # numpy must leave `array + tensor` to Tensor.__radd__ instead of looping over the tensor
     __array_ufunc__ = None
 
-    def __init__(self, array: Tensor | NDArray | npt.ArrayLike, *, device: Device | None = None,
-                 dtype: npt.DTypeLike | None = None, requires_grad: bool = True) -> None:
+    def __init__(
+        self,
+        array: Tensor | NDArray | npt.ArrayLike,
+        *,
+        device: Device | None = None,
+        dtype: npt.DTypeLike | None = None,
+        requires_grad: bool = True,
+    ) -> None:
         if device is None and array.__class__ is numpy.ndarray:  # numpy data for cpu(): no checks
             self.op, self.inputs = None, []
             self.cached_data = numpy.array(array, dtype=dtype)
@@ -309,11 +332,11 @@ class Tensor(Value):
             data = op.compute(args[0].realize_cached_data() if a is None else a)
         elif len(args) == 2:
             a, b = args[0].cached_data, args[1].cached_data
-            data = op.compute(args[0].realize_cached_data() if a is None else a,
-                              args[1].realize_cached_data() if b is None else b)
+            data = op.compute(
+                args[0].realize_cached_data() if a is None else a, args[1].realize_cached_data() if b is None else b
+            )
         else:
-            data = op.compute(*[x.realize_cached_data() if x.cached_data is None
-                                else x.cached_data for x in args])
+            data = op.compute(*[x.realize_cached_data() if x.cached_data is None else x.cached_data for x in args])
         if requires_grad:
             tensor.op, tensor.inputs = op, args
         else:  # a constant: no history to keep
@@ -341,8 +364,7 @@ class Tensor(Value):
         if not isinstance(value, Tensor):
             raise TypeError(f"Tensor.data: expected a Tensor, got {type(value).__name__}")
         if value.dtype != self.dtype:
-            raise ValueError(f"Tensor.data: dtype {value.dtype} does not match "
-                             f"the tensor's {self.dtype}")
+            raise ValueError(f"Tensor.data: dtype {value.dtype} does not match the tensor's {self.dtype}")
         self.cached_data = value.realize_cached_data()
 
     def detach(self) -> Tensor:
@@ -400,8 +422,7 @@ class Tensor(Value):
         elif not isinstance(out_grad, Tensor):
             out_grad = Tensor(out_grad, device=self.device, dtype=self.dtype, requires_grad=False)
         if out_grad.shape != self.shape:
-            raise ValueError(f"backward: out_grad has shape {out_grad.shape}, "
-                             f"the tensor has shape {self.shape}")
+            raise ValueError(f"backward: out_grad has shape {out_grad.shape}, the tensor has shape {self.shape}")
         _release_dead_graph()  # the previous graph, if nothing can reach it any more
         compute_gradient_of_variables(self, out_grad)
         _remember_graph(self)
@@ -485,14 +506,17 @@ def _on_one_device(op: Op, inputs: list[Tensor]) -> list[Tensor]:
     for x in inputs:
         if x.cached_data is not None and _device_of(x.cached_data) != device:
             if x.requires_grad:
-                raise ValueError(f"{type(op).__name__}: operands on {device!r} and "
-                                 f"{_device_of(x.cached_data)!r}; move one with .to(device)")
+                raise ValueError(
+                    f"{type(op).__name__}: operands on {device!r} and "
+                    f"{_device_of(x.cached_data)!r}; move one with .to(device)"
+                )
             x = Tensor.make_const(_to_device(x.cached_data, device))
         moved.append(x)
     return moved
 
 
 # ---------------------------------------------------------------- reverse mode
+
 
 def find_topo_sort(node_list: list[Tensor]) -> list[Tensor]:
     """All nodes that the nodes of ``node_list`` depend on, in topological order.

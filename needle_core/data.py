@@ -48,4 +48,3 @@ def dataset_files(name: str = "mnist") -> dict[str, str]:
     """Paths of the four files of ``name``, keyed train_images, train_labels, test_images, test_labels."""
     folder = dataset_dir(name)
     return {key: str(folder / filename) for key, filename in FILES.items()}
-

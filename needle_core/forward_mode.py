@@ -56,16 +56,16 @@ class Dual:
         """(a + ȧε)(b + ḃε) = ab + (ȧb + aḃ)ε   (the ε² term vanishes: the product rule)"""
         other = _lift(other)
         ### BEGIN SOLUTION a3
-        return Dual(self.value * other.value,
-                    self.tangent * other.value + self.value * other.tangent)
+        return Dual(self.value * other.value, self.tangent * other.value + self.value * other.tangent)
         ### END SOLUTION
 
     def __truediv__(self, other: DualLike) -> Dual:
         """(a + ȧε) / (b + ḃε) = a/b + (ȧb − aḃ)/b² ε   (the quotient rule)"""
         other = _lift(other)
         ### BEGIN SOLUTION a3
-        return Dual(self.value / other.value,
-                    (self.tangent * other.value - self.value * other.tangent) / other.value ** 2)
+        return Dual(
+            self.value / other.value, (self.tangent * other.value - self.value * other.tangent) / other.value**2
+        )
         ### END SOLUTION
 
     def __pow__(self, other: DualLike) -> Dual:
@@ -73,10 +73,9 @@ class Dual:
         (a > 0):  aᵇ + aᵇ (ḃ ln a + b ȧ / a) ε."""
         ### BEGIN SOLUTION a3
         if not isinstance(other, Dual):
-            return Dual(self.value ** other, other * self.value ** (other - 1) * self.tangent)
-        result = self.value ** other.value
-        return Dual(result, result * (other.tangent * math.log(self.value)
-                                      + other.value * self.tangent / self.value))
+            return Dual(self.value**other, other * self.value ** (other - 1) * self.tangent)
+        result = self.value**other.value
+        return Dual(result, result * (other.tangent * math.log(self.value) + other.value * self.tangent / self.value))
         ### END SOLUTION
 
     def __neg__(self) -> Dual:
@@ -111,6 +110,7 @@ def _lift(x: DualLike) -> Dual:
 
 
 # Functions of one variable, on duals and on plain numbers: f(a + ȧε) = f(a) + f′(a) ȧ ε.
+
 
 def log(x: DualLike) -> DualLike:
     """ln(a + ȧε) = ln a + (ȧ / a) ε"""
@@ -161,6 +161,7 @@ def relu(x: DualLike) -> DualLike:
 
 
 # Reading derivatives off the tangent.
+
 
 def derivative(f: Callable[..., Any], x: float) -> float:
     """f′(x) for a function of one number: one pass with the input's tangent seeded to 1."""

@@ -35,9 +35,9 @@ __all__ = [
     "random_input",
 ]
 
-STEP = 1e-6          # finite-difference step h
-TOLERANCE = 1e-5     # largest relative error that passes
-FLOOR = 1e-4         # denominator floor, so that two tiny gradients compare as equal
+STEP = 1e-6  # finite-difference step h
+TOLERANCE = 1e-5  # largest relative error that passes
+FLOOR = 1e-4  # denominator floor, so that two tiny gradients compare as equal
 MAX_ELEMENTWISE = 64  # arguments with more elements are checked along random directions
 DIRECTIONS = 8
 
@@ -74,8 +74,9 @@ def relative_error(analytic: npt.ArrayLike, numerical: npt.ArrayLike, floor: flo
     return np.where(np.isfinite(a) & np.isfinite(n), err, np.inf)
 
 
-def random_input(shape: int | Sequence[int], seed: int = 0, low: float = 0.5, high: float = 1.5,
-                 positive: bool = False) -> np.ndarray:
+def random_input(
+    shape: int | Sequence[int], seed: int = 0, low: float = 0.5, high: float = 1.5, positive: bool = False
+) -> np.ndarray:
     """A float64 array whose entries have magnitude in ``[low, high]``.
 
     Random signs unless ``positive``. Keeping away from zero keeps gradient
@@ -97,8 +98,9 @@ def _weighted(f: Callable[..., Any], args: Sequence[np.ndarray], weights: np.nda
     return float(np.sum(weights * out))
 
 
-def numerical_gradient(f: Callable[..., Any], args: Sequence[npt.ArrayLike], index: int, weights: np.ndarray,
-                       step: float = STEP) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[..., Any], args: Sequence[npt.ArrayLike], index: int, weights: np.ndarray, step: float = STEP
+) -> np.ndarray:
     """Central-difference gradient of ``Σ weights ⊙ f(*args)`` w.r.t. ``args[index]``."""
     args = _as_float64(args)
     x = args[index]
@@ -114,8 +116,14 @@ def numerical_gradient(f: Callable[..., Any], args: Sequence[npt.ArrayLike], ind
     return grad
 
 
-def _directional(f: Callable[..., Any], args: Sequence[npt.ArrayLike], index: int, weights: np.ndarray,
-                 direction: np.ndarray, step: float) -> float:
+def _directional(
+    f: Callable[..., Any],
+    args: Sequence[npt.ArrayLike],
+    index: int,
+    weights: np.ndarray,
+    direction: np.ndarray,
+    step: float,
+) -> float:
     args = _as_float64(args)
     base = args[index]
     args[index] = base + step * direction
@@ -125,9 +133,17 @@ def _directional(f: Callable[..., Any], args: Sequence[npt.ArrayLike], index: in
     return (plus - minus) / (2 * step)
 
 
-def _check_one(f: Callable[..., Any], args: Sequence[np.ndarray], index: int, weights: np.ndarray,
-               analytic: npt.ArrayLike, name: str, argname: str, rng: np.random.Generator,
-               step: float) -> GradientReport:
+def _check_one(
+    f: Callable[..., Any],
+    args: Sequence[np.ndarray],
+    index: int,
+    weights: np.ndarray,
+    analytic: npt.ArrayLike,
+    name: str,
+    argname: str,
+    rng: np.random.Generator,
+    step: float,
+) -> GradientReport:
     x = np.asarray(args[index])
     analytic = np.asarray(analytic, dtype=np.float64)
     if analytic.shape != x.shape:
@@ -143,9 +159,14 @@ def _check_one(f: Callable[..., Any], args: Sequence[np.ndarray], index: int, we
         worst = np.unravel_index(int(np.argmax(err)), err.shape) if err.size else ()
         if not err.size:
             return GradientReport(name, argname, 0.0, "(empty)", 0.0, 0.0)
-        return GradientReport(name, argname, float(err[worst]),
-                              f"at index {tuple(int(i) for i in worst)}",
-                              float(analytic[worst]), float(numerical[worst]))
+        return GradientReport(
+            name,
+            argname,
+            float(err[worst]),
+            f"at index {tuple(int(i) for i in worst)}",
+            float(analytic[worst]),
+            float(numerical[worst]),
+        )
     report: GradientReport | None = None
     for d in range(DIRECTIONS):
         direction = rng.standard_normal(x.shape)
@@ -154,16 +175,23 @@ def _check_one(f: Callable[..., Any], args: Sequence[np.ndarray], index: int, we
         a = float(np.sum(analytic * direction))
         error = float(relative_error(a, n))
         if report is None or error > report.error:
-            report = GradientReport(name, argname, error,
-                                    f"along random direction #{d} (δᵀ∇)", a, n)
+            report = GradientReport(name, argname, error, f"along random direction #{d} (δᵀ∇)", a, n)
     assert report is not None  # DIRECTIONS > 0
     return report
 
 
-def check_gradient(f: Callable[..., Any], args: Sequence[npt.ArrayLike], gradient: Callable[..., Any], *,
-                   name: str = "f", argnames: Sequence[str] | None = None,
-                   wrt: Sequence[int] | None = None, seed: int = 0,
-                   tol: float = TOLERANCE, step: float = STEP) -> list[GradientReport]:
+def check_gradient(
+    f: Callable[..., Any],
+    args: Sequence[npt.ArrayLike],
+    gradient: Callable[..., Any],
+    *,
+    name: str = "f",
+    argnames: Sequence[str] | None = None,
+    wrt: Sequence[int] | None = None,
+    seed: int = 0,
+    tol: float = TOLERANCE,
+    step: float = STEP,
+) -> list[GradientReport]:
     """Check ``gradient`` against central differences of ``f``.
 
     ``f(*args)`` returns an array (or a number). ``gradient(weights, *args)``
@@ -191,16 +219,21 @@ def check_gradient(f: Callable[..., Any], args: Sequence[npt.ArrayLike], gradien
             raise GradientCheckError(f"{name}: no gradient was returned for '{argnames[i]}'.")
         report = _check_one(f, args, i, weights, grads[i], name, argnames[i], rng, step)
         if not report.error <= tol:
-            reason = ("the gradient contains NaN or Inf" if not np.isfinite(report.error)
-                      else f"tolerance {tol:.0e}")
+            reason = "the gradient contains NaN or Inf" if not np.isfinite(report.error) else f"tolerance {tol:.0e}"
             raise GradientCheckError(f"gradient check failed — {report.describe()} ({reason}).")
         reports.append(report)
     return reports
 
 
-def check_tensor_gradient(fn: Callable[..., Any], *arrays: npt.ArrayLike, name: str | None = None,
-                          argnames: Sequence[str] | None = None, seed: int = 0,
-                          tol: float = TOLERANCE, **kwargs: Any) -> list[GradientReport]:
+def check_tensor_gradient(
+    fn: Callable[..., Any],
+    *arrays: npt.ArrayLike,
+    name: str | None = None,
+    argnames: Sequence[str] | None = None,
+    seed: int = 0,
+    tol: float = TOLERANCE,
+    **kwargs: Any,
+) -> list[GradientReport]:
     """Check ``backward()`` of a needle Tensor function against central differences.
 
     ``fn(*tensors, **kwargs)`` builds a Tensor from Tensors (for example
@@ -216,10 +249,8 @@ def check_tensor_gradient(fn: Callable[..., Any], *arrays: npt.ArrayLike, name: 
     def backward(weights: np.ndarray, *xs: np.ndarray) -> list[np.ndarray | None]:
         tensors = [autograd.Tensor(x, dtype="float64") for x in xs]
         out = fn(*tensors, **kwargs)
-        out.backward(autograd.Tensor(np.asarray(weights, dtype=np.float64).reshape(out.shape),
-                                     dtype="float64"))
+        out.backward(autograd.Tensor(np.asarray(weights, dtype=np.float64).reshape(out.shape), dtype="float64"))
         return [None if t.grad is None else t.grad.numpy() for t in tensors]
 
     label = str(name or getattr(fn, "__name__", "op"))
-    return check_gradient(forward, arrays, backward, name=label, argnames=argnames,
-                          seed=seed, tol=tol)
+    return check_gradient(forward, arrays, backward, name=label, argnames=argnames, seed=seed, tol=tol)

@@ -28,7 +28,8 @@ def needs(*names: str, made_by: str = "the cells above") -> None:
     if missing:
         raise NotImplementedError(
             f"this cell needs {', '.join(missing)} from {made_by}, which did not finish: "
-            f"make the functions that cell calls work, run it, then run this cell again")
+            f"make the functions that cell calls work, run it, then run this cell again"
+        )
 
 
 @contextmanager

@@ -25,8 +25,8 @@ History = list[dict[str, float]]
 
 # ---------------------------------------------------------------- a1: softmax regression
 
-def parse_mnist(image_filename: str | os.PathLike[str],
-                label_filename: str | os.PathLike[str]) -> tuple[Array, Array]:
+
+def parse_mnist(image_filename: str | os.PathLike[str], label_filename: str | os.PathLike[str]) -> tuple[Array, Array]:
     """Read an MNIST-format image file and label file (IDX, gzip-compressed).
 
     IDX layout (all integers big-endian): images start with the magic number
@@ -74,8 +74,7 @@ def softmax_loss(Z: Array, y: Array) -> float:
     ### END SOLUTION
 
 
-def softmax_regression_epoch(X: Array, y: Array, theta: Array, lr: float = 0.1,
-                             batch: int = 100) -> None:
+def softmax_regression_epoch(X: Array, y: Array, theta: Array, lr: float = 0.1, batch: int = 100) -> None:
     """One epoch of SGD for softmax regression, updating ``theta`` in place.
 
     For each minibatch ``X_b`` (B × n) with labels ``y_b``:
@@ -86,7 +85,7 @@ def softmax_regression_epoch(X: Array, y: Array, theta: Array, lr: float = 0.1,
     """
     ### BEGIN SOLUTION a1
     for start in range(0, X.shape[0], batch):
-        Xb, yb = X[start:start + batch], y[start:start + batch]
+        Xb, yb = X[start : start + batch], y[start : start + batch]
         logits = Xb @ theta
         Z = np.exp(logits - logits.max(axis=1, keepdims=True))
         Z /= Z.sum(axis=1, keepdims=True)
@@ -110,17 +109,30 @@ def _as_numpy(x: Any) -> Array:
     return x.numpy() if hasattr(x, "numpy") else np.asarray(x)
 
 
-def _history_row(epoch: int, logits_train: Array, y_train: Array, logits_test: Array,
-                 y_test: Array) -> dict[str, float]:
+def _history_row(
+    epoch: int, logits_train: Array, y_train: Array, logits_test: Array, y_test: Array
+) -> dict[str, float]:
     train_loss, train_err = loss_err(logits_train, y_train)
     test_loss, test_err = loss_err(logits_test, y_test)
-    return {"epoch": epoch, "train_loss": train_loss, "train_err": train_err,
-            "test_loss": test_loss, "test_err": test_err}
+    return {
+        "epoch": epoch,
+        "train_loss": train_loss,
+        "train_err": train_err,
+        "test_loss": test_loss,
+        "test_err": test_err,
+    }
 
 
-def train_softmax(X_tr: Array, y_tr: Array, X_te: Array, y_te: Array, epochs: int = 10,
-                  lr: float = 0.5, batch: int = 100,
-                  show_progress: bool = True) -> tuple[Array, History]:
+def train_softmax(
+    X_tr: Array,
+    y_tr: Array,
+    X_te: Array,
+    y_te: Array,
+    epochs: int = 10,
+    lr: float = 0.5,
+    batch: int = 100,
+    show_progress: bool = True,
+) -> tuple[Array, History]:
     """Train softmax regression from θ = 0 and record loss and error after each epoch.
 
     Returns ``(theta, history)``; ``history`` is a list of dicts with keys
@@ -135,6 +147,7 @@ def train_softmax(X_tr: Array, y_tr: Array, X_te: Array, y_te: Array, epochs: in
 
 
 # ---------------------------------------------------------------- a2: manual backprop
+
 
 def relu(A: Array) -> Array:
     """ReLU, element-wise: max(A, 0)."""
@@ -170,8 +183,7 @@ def softmax_loss_gradient(Z: Array, y: Array) -> Array:
     ### END SOLUTION
 
 
-def nn_epoch(X: Array, y: Array, W1: Array, W2: Array, lr: float = 0.1,
-             batch: int = 100) -> None:
+def nn_epoch(X: Array, y: Array, W1: Array, W2: Array, lr: float = 0.1, batch: int = 100) -> None:
     """One epoch of SGD for the two-layer network  logits = ReLU(X W1) W2.
 
     W1 is (n × d), W2 is (d × k); both are updated in place. For each
@@ -183,7 +195,7 @@ def nn_epoch(X: Array, y: Array, W1: Array, W2: Array, lr: float = 0.1,
     """
     ### BEGIN SOLUTION a2
     for start in range(0, X.shape[0], batch):
-        Xb, yb = X[start:start + batch], y[start:start + batch]
+        Xb, yb = X[start : start + batch], y[start : start + batch]
         Z1 = np.maximum(Xb @ W1, 0)
         G2 = softmax(Z1 @ W2)
         G2[np.arange(Xb.shape[0]), yb] -= 1
@@ -233,12 +245,11 @@ def mlp_gradients(X: Array, y: Array, weights: Sequence[Array]) -> list[Array]:
     ### END SOLUTION
 
 
-def mlp_epoch(X: Array, y: Array, weights: Sequence[Array], lr: float = 0.1,
-              batch: int = 100) -> None:
+def mlp_epoch(X: Array, y: Array, weights: Sequence[Array], lr: float = 0.1, batch: int = 100) -> None:
     """One epoch of SGD for the L-layer network, updating every weight in place."""
     ### BEGIN SOLUTION a2
     for start in range(0, X.shape[0], batch):
-        grads = mlp_gradients(X[start:start + batch], y[start:start + batch], weights)
+        grads = mlp_gradients(X[start : start + batch], y[start : start + batch], weights)
         for W, g in zip(weights, grads):
             W -= lr * g
     ### END SOLUTION
@@ -247,18 +258,25 @@ def mlp_epoch(X: Array, y: Array, weights: Sequence[Array], lr: float = 0.1,
 def init_mlp(dims: Sequence[int], seed: int = 0, dtype: DTypeLike = np.float32) -> list[Array]:
     """Weights for layer sizes ``dims = [n, d_1, …, k]``: W_i ~ N(0, 1) / sqrt(d_{i+1})."""
     rng = np.random.default_rng(seed)
-    return [(rng.standard_normal((a, b)) / np.sqrt(b)).astype(dtype)
-            for a, b in zip(dims[:-1], dims[1:])]
+    return [(rng.standard_normal((a, b)) / np.sqrt(b)).astype(dtype) for a, b in zip(dims[:-1], dims[1:])]
 
 
-def train_nn(X_tr: Array, y_tr: Array, X_te: Array, y_te: Array, hidden_dim: int = 500,
-             epochs: int = 10, lr: float = 0.5, batch: int = 100, seed: int = 0,
-             show_progress: bool = True) -> tuple[Array, Array, History]:
+def train_nn(
+    X_tr: Array,
+    y_tr: Array,
+    X_te: Array,
+    y_te: Array,
+    hidden_dim: int = 500,
+    epochs: int = 10,
+    lr: float = 0.5,
+    batch: int = 100,
+    seed: int = 0,
+    show_progress: bool = True,
+) -> tuple[Array, Array, History]:
     """Train the two-layer ReLU network with ``nn_epoch``; returns ``(W1, W2, history)``."""
     W1, W2 = init_mlp([X_tr.shape[1], hidden_dim, int(y_tr.max()) + 1], seed=seed)
     history: History = []
     for epoch in progress(range(1, epochs + 1), "two-layer network", show_progress):
         nn_epoch(X_tr, y_tr, W1, W2, lr=lr, batch=batch)
-        history.append(_history_row(epoch, relu(X_tr @ W1) @ W2, y_tr,
-                                    relu(X_te @ W1) @ W2, y_te))
+        history.append(_history_row(epoch, relu(X_tr @ W1) @ W2, y_tr, relu(X_te @ W1) @ W2, y_te))
     return W1, W2, history

@@ -58,8 +58,7 @@ def test_softmax_loss_equals_the_numpy_loss(dtype, scale):
 def test_softmax_loss_gradient_matches_numerical():
     y = np.array([0, 2, 1, 2])
     labels = ndl.Tensor(one_hot(y, 3, np.float64), requires_grad=False)
-    check_tensor_gradient(lambda Z: autodiff_ml.softmax_loss(Z, labels), random_input((4, 3)),
-                          name="softmax_loss")
+    check_tensor_gradient(lambda Z: autodiff_ml.softmax_loss(Z, labels), random_input((4, 3)), name="softmax_loss")
 
 
 def test_softmax_loss_gradient_equals_the_manual_one():

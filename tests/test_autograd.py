@@ -22,27 +22,50 @@ def tensor(shape, seed=0, positive=False, dtype="float64"):
 
 # ---------------------------------------------------------------- the public names
 
+
 def test_top_level_exposes_tensor_autograd_ops_and_every_op():
     assert ndl.Tensor is autograd.Tensor
     for name in ["Value", "Op", "TensorOp", "Tensor", "find_topo_sort", "compute_gradient_of_variables"]:
         assert hasattr(ndl.autograd, name)
-    for name in ["add", "add_scalar", "multiply", "mul_scalar", "power", "power_scalar", "divide",
-                 "divide_scalar", "matmul", "summation", "broadcast_to", "reshape", "negate",
-                 "transpose", "log", "exp", "relu", "sin", "cos"]:
+    for name in [
+        "add",
+        "add_scalar",
+        "multiply",
+        "mul_scalar",
+        "power",
+        "power_scalar",
+        "divide",
+        "divide_scalar",
+        "matmul",
+        "summation",
+        "broadcast_to",
+        "reshape",
+        "negate",
+        "transpose",
+        "log",
+        "exp",
+        "relu",
+        "sin",
+        "cos",
+    ]:
         assert getattr(ndl, name) is getattr(ndl.ops, name)
 
 
 # ---------------------------------------------------------------- Tensor: data and dtype
 
-@pytest.mark.parametrize("data, dtype", [
-    (np.ones((2, 3), dtype=np.float64), "float64"),
-    (np.ones((2, 3), dtype=np.float32), "float32"),
-    ([[1.0, 2.0], [3.0, 4.0]], "float64"),   # as numpy would (design §5)
-    ([1, 2, 3], "int64"),
-    (2.5, "float64"),
-    (np.float64(2.5), "float64"),
-    (np.float32(2.5), "float32"),
-])
+
+@pytest.mark.parametrize(
+    "data, dtype",
+    [
+        (np.ones((2, 3), dtype=np.float64), "float64"),
+        (np.ones((2, 3), dtype=np.float32), "float32"),
+        ([[1.0, 2.0], [3.0, 4.0]], "float64"),  # as numpy would (design §5)
+        ([1, 2, 3], "int64"),
+        (2.5, "float64"),
+        (np.float64(2.5), "float64"),
+        (np.float32(2.5), "float32"),
+    ],
+)
 def test_tensor_dtype_defaults_follow_the_input(data, dtype):
     t = ndl.Tensor(data)
     assert t.dtype == dtype
@@ -104,28 +127,35 @@ def test_node_made_of_constants_is_a_constant_leaf():
 
 # ---------------------------------------------------------------- operators dispatch to ops
 
-@pytest.mark.parametrize("build, op_class, expected", [
-    (lambda a, b: a + b, ops.EWiseAdd, lambda a, b: a + b),
-    (lambda a, b: a + 2, ops.AddScalar, lambda a, b: a + 2),
-    (lambda a, b: 2 + a, ops.AddScalar, lambda a, b: 2 + a),
-    (lambda a, b: a - b, ops.EWiseAdd, lambda a, b: a - b),
-    (lambda a, b: a - 2, ops.AddScalar, lambda a, b: a - 2),
-    (lambda a, b: 2 - a, ops.AddScalar, lambda a, b: 2 - a),
-    (lambda a, b: a * b, ops.EWiseMul, lambda a, b: a * b),
-    (lambda a, b: 3 * a, ops.MulScalar, lambda a, b: 3 * a),
-    (lambda a, b: a / b, ops.EWiseDiv, lambda a, b: a / b),
-    (lambda a, b: a / 4, ops.DivScalar, lambda a, b: a / 4),
-    (lambda a, b: 2 / a, ops.MulScalar, lambda a, b: 2 / a),
-    (lambda a, b: a ** 3, ops.PowerScalar, lambda a, b: a ** 3),
-    (lambda a, b: ndl.exp(a) ** b, ops.EWisePow, lambda a, b: np.exp(a) ** b),
-    (lambda a, b: -a, ops.Negate, lambda a, b: -a),
-    (lambda a, b: a @ b.transpose(), ops.MatMul, lambda a, b: a @ b.T),
-    (lambda a, b: a.sum(axes=1), ops.Summation, lambda a, b: a.sum(axis=1)),
-    (lambda a, b: a.reshape((6,)), ops.Reshape, lambda a, b: a.reshape(6)),
-    (lambda a, b: a.transpose(), ops.Transpose, lambda a, b: a.T),
-    (lambda a, b: a.reshape((1, 2, 3)).broadcast_to((4, 2, 3)), ops.BroadcastTo,
-     lambda a, b: np.broadcast_to(a, (4, 2, 3))),
-])
+
+@pytest.mark.parametrize(
+    "build, op_class, expected",
+    [
+        (lambda a, b: a + b, ops.EWiseAdd, lambda a, b: a + b),
+        (lambda a, b: a + 2, ops.AddScalar, lambda a, b: a + 2),
+        (lambda a, b: 2 + a, ops.AddScalar, lambda a, b: 2 + a),
+        (lambda a, b: a - b, ops.EWiseAdd, lambda a, b: a - b),
+        (lambda a, b: a - 2, ops.AddScalar, lambda a, b: a - 2),
+        (lambda a, b: 2 - a, ops.AddScalar, lambda a, b: 2 - a),
+        (lambda a, b: a * b, ops.EWiseMul, lambda a, b: a * b),
+        (lambda a, b: 3 * a, ops.MulScalar, lambda a, b: 3 * a),
+        (lambda a, b: a / b, ops.EWiseDiv, lambda a, b: a / b),
+        (lambda a, b: a / 4, ops.DivScalar, lambda a, b: a / 4),
+        (lambda a, b: 2 / a, ops.MulScalar, lambda a, b: 2 / a),
+        (lambda a, b: a**3, ops.PowerScalar, lambda a, b: a**3),
+        (lambda a, b: ndl.exp(a) ** b, ops.EWisePow, lambda a, b: np.exp(a) ** b),
+        (lambda a, b: -a, ops.Negate, lambda a, b: -a),
+        (lambda a, b: a @ b.transpose(), ops.MatMul, lambda a, b: a @ b.T),
+        (lambda a, b: a.sum(axes=1), ops.Summation, lambda a, b: a.sum(axis=1)),
+        (lambda a, b: a.reshape((6,)), ops.Reshape, lambda a, b: a.reshape(6)),
+        (lambda a, b: a.transpose(), ops.Transpose, lambda a, b: a.T),
+        (
+            lambda a, b: a.reshape((1, 2, 3)).broadcast_to((4, 2, 3)),
+            ops.BroadcastTo,
+            lambda a, b: np.broadcast_to(a, (4, 2, 3)),
+        ),
+    ],
+)
 def test_python_operators_build_the_matching_op(build, op_class, expected):
     a, b = random_input((2, 3), seed=1), random_input((2, 3), seed=2)
     out = build(ndl.Tensor(a), ndl.Tensor(b))
@@ -142,6 +172,7 @@ def test_numpy_array_operand_becomes_a_constant():
 
 
 # ---------------------------------------------------------------- topological order
+
 
 def test_topo_sort_of_a_diamond_lists_each_node_once_after_its_inputs():
     x = tensor((3,))
@@ -166,12 +197,13 @@ def test_topo_sort_of_a_heavily_shared_chain_visits_each_node_once():
     x = tensor((2,))
     nodes = [x]
     for _ in range(30):
-        nodes.append(nodes[-1] + nodes[-1])   # 2³⁰ paths from the top down to x
+        nodes.append(nodes[-1] + nodes[-1])  # 2³⁰ paths from the top down to x
     order = autograd.find_topo_sort([nodes[-1]])
     assert order == nodes
 
 
 # ---------------------------------------------------------------- reverse mode
+
 
 def test_backward_sets_grad_on_every_node():
     x = tensor((3, 2))
@@ -199,6 +231,7 @@ def test_reused_variable_gradient_matches_numerical():
         h = ndl.relu(x @ w)
         total = ndl.summation(x @ w + 5.0)
         return ndl.summation(h * h + h @ ndl.transpose(w) @ w, axes=(0,)) / ndl.broadcast_to(total, (4,))
+
     check_tensor_gradient(f, random_input((3, 4), 1), random_input((4, 4), 2), argnames=["x", "w"])
 
 
@@ -236,9 +269,10 @@ def test_gradients_are_tensors_with_their_own_graph():
 
 # ---------------------------------------------------------------- gradient of gradient
 
+
 def grad_of_sum_x_cubed_times_y(x, y):
     """∂/∂x Σ x³y = 3x²y, as a Tensor built by backward()."""
-    ndl.summation(x ** 3 * y).backward()
+    ndl.summation(x**3 * y).backward()
     return x.grad
 
 
@@ -249,8 +283,9 @@ def test_first_gradient_matches_the_analytic_one():
 
 
 def test_gradient_of_gradient_matches_numerical():
-    check_tensor_gradient(grad_of_sum_x_cubed_times_y, random_input((3, 2), 1),
-                          random_input((3, 2), 2), argnames=["x", "y"])
+    check_tensor_gradient(
+        grad_of_sum_x_cubed_times_y, random_input((3, 2), 1), random_input((3, 2), 2), argnames=["x", "y"]
+    )
 
 
 def test_gradient_of_gradient_matches_the_analytic_second_derivative():
@@ -269,19 +304,20 @@ def test_gradient_of_gradient_through_matmul_exp_log_and_broadcast():
         loss = ndl.summation(ndl.log(ndl.exp(x @ w) + 1.0) * ndl.sin(b))
         loss.backward()
         return x.grad
-    check_tensor_gradient(input_gradient, random_input((3, 4), 1), random_input((4, 2), 2),
-                          argnames=["x", "w"])
+
+    check_tensor_gradient(input_gradient, random_input((3, 4), 1), random_input((4, 2), 2), argnames=["x", "w"])
 
 
 # ---------------------------------------------------------------- adjoints nobody needs
+
 
 def test_adjoint_of_an_input_that_needs_no_gradient_is_computed_only_when_read():
     X = ndl.Tensor(random_input((5, 4), 1), requires_grad=False)
     W = tensor((4, 3), 2)
     out = ndl.summation(ndl.exp(X @ W))
     out.backward()
-    assert W.grad.cached_data is not None   # needed: computed during backward
-    assert X.grad.cached_data is None       # not needed: built, not computed
+    assert W.grad.cached_data is not None  # needed: computed during backward
+    assert X.grad.cached_data is None  # not needed: built, not computed
     assert X.grad.shape == (5, 4) and X.grad.cached_data is None
     G = np.exp(X.numpy() @ W.numpy())
     np.testing.assert_allclose(X.grad.numpy(), G @ W.numpy().T, rtol=1e-12)
@@ -292,8 +328,7 @@ def test_unneeded_adjoints_used_twice_still_add_up_when_read():
     X = ndl.Tensor(random_input((2, 4), 1), requires_grad=False)
     W, V = tensor((4, 3), 2), tensor((4, 3), 3)
     ndl.summation(X @ W + X @ V).backward()
-    np.testing.assert_allclose(X.grad.numpy(), np.ones((2, 3)) @ (W.numpy() + V.numpy()).T,
-                               rtol=1e-12)
+    np.testing.assert_allclose(X.grad.numpy(), np.ones((2, 3)) @ (W.numpy() + V.numpy()).T, rtol=1e-12)
 
 
 def test_gradient_of_gradient_through_a_product_with_a_constant_matches_numerical():
@@ -302,6 +337,7 @@ def test_gradient_of_gradient_through_a_product_with_a_constant_matches_numerica
     def weight_gradient(w):
         ndl.summation(ndl.exp(X @ w) * (X @ w)).backward()
         return w.grad
+
     check_tensor_gradient(weight_gradient, random_input((4, 2), 6), name="weight_gradient")
 
 
@@ -324,6 +360,7 @@ def test_an_error_in_a_needed_adjoint_is_raised_from_the_gradient_method():
 
 # ---------------------------------------------------------------- freeing graphs nobody can reach
 
+
 @pytest.fixture
 def no_cycle_collector(monkeypatch):
     """Python's cycle collector off, so that only backward() can free a graph's cycles, and
@@ -340,7 +377,7 @@ def test_the_next_backward_frees_a_graph_nobody_can_reach(no_cycle_collector):
     loss.backward()
     refs = [weakref.ref(t) for t in (x, x.grad, loss.inputs[0])]
     del x, loss
-    assert refs[0]() is not None   # x → x.grad → exp(x) → x: a cycle, not freed on its own
+    assert refs[0]() is not None  # x → x.grad → exp(x) → x: a cycle, not freed on its own
     ndl.summation(tensor((3,), 2)).backward()
     assert [r() for r in refs] == [None, None, None]
 
@@ -354,7 +391,7 @@ def test_what_is_held_from_outside_keeps_its_graph_and_gradients(no_cycle_collec
     G = 2 * np.exp(2 * X.numpy() @ W.numpy())
     del W, loss
     ndl.summation(tensor((3,), 3)).backward()
-    W = Z.inputs[0].inputs[1]   # reached through Z: held, so kept with its gradient
+    W = Z.inputs[0].inputs[1]  # reached through Z: held, so kept with its gradient
     np.testing.assert_allclose(Z.grad.numpy(), 2 * Z.numpy(), rtol=1e-12)
     np.testing.assert_allclose(W.grad.numpy(), X.numpy().T @ G, rtol=1e-12)
     np.testing.assert_allclose(X.grad.numpy(), G @ W.numpy().T, rtol=1e-12)  # computed only now
@@ -363,7 +400,7 @@ def test_what_is_held_from_outside_keeps_its_graph_and_gradients(no_cycle_collec
     grad, x_ref = x.grad, weakref.ref(x)
     del x
     ndl.summation(tensor((3,), 5)).backward()
-    grad.backward(ndl.Tensor(np.ones(2)))   # the gradient's graph, and x in it, are intact
+    grad.backward(ndl.Tensor(np.ones(2)))  # the gradient's graph, and x in it, are intact
     np.testing.assert_allclose(x_ref().grad.numpy(), 6 * random_input((2,), 4), rtol=1e-12)
 
 
@@ -371,7 +408,7 @@ def test_an_inputs_list_held_elsewhere_keeps_the_whole_graph(no_cycle_collector)
     x = tensor((3,), 1)
     loss = ndl.summation(ndl.exp(x) * x)
     loss.backward()
-    held = loss.inputs[0].inputs[0].inputs   # [x], the inputs of exp(x)
+    held = loss.inputs[0].inputs[0].inputs  # [x], the inputs of exp(x)
     del x, loss
     ndl.summation(tensor((3,), 2)).backward()
     x = held[0]
@@ -389,7 +426,7 @@ def test_backward_keeps_no_graph_alive():
 
 
 def test_a_small_graph_is_left_to_the_cycle_collector(no_cycle_collector, monkeypatch):
-    monkeypatch.setattr(autograd, "_RELEASE_MIN_SIZE", 1000)   # entries: this graph has 20 or so
+    monkeypatch.setattr(autograd, "_RELEASE_MIN_SIZE", 1000)  # entries: this graph has 20 or so
     x = tensor((1,), 1)
     loss = ndl.summation(ndl.exp(x) * x)
     loss.backward()

@@ -12,8 +12,9 @@ pytestmark = pytest.mark.slow
 
 
 def grader(course, *args):
-    return subprocess.run([sys.executable, "-m", "grader", "--course", str(course.root), *args],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "--course", str(course.root), *args], capture_output=True, text=True
+    )
 
 
 def test_export_writes_every_grade_as_csv(graded_course, tmp_path):
@@ -23,7 +24,7 @@ def test_export_writes_every_grade_as_csv(graded_course, tmp_path):
     rows = list(csv.DictReader(out.open()))
     for a in available():
         mine = {r["student_id"]: r for r in rows if r["assignment"] == a.name}
-        assert set(graded_course.students(a)) <= set(mine)   # nbgrader lists every student
+        assert set(graded_course.students(a)) <= set(mine)  # nbgrader lists every student
         assert float(mine["reference"]["score"]) == float(mine["reference"]["max_score"]) > 0
         assert float(mine["empty"]["score"]) == 0
 
@@ -32,8 +33,9 @@ def test_gradebook_prints_one_row_per_submission(graded_course):
     result = grader(graded_course, "gradebook", "a1")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert any(line.split()[:2] == ["reference", "a1_softmax_regression"] and line.split()[-1] == "100"
-               for line in lines)
+    assert any(
+        line.split()[:2] == ["reference", "a1_softmax_regression"] and line.split()[-1] == "100" for line in lines
+    )
     assert len(lines) == 2 + len(graded_course.students(get("a1")))
 
 

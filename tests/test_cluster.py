@@ -26,8 +26,8 @@ from conftest import TEST_LIMITS
 
 HOSTILE = samples.load_file(Path(__file__).parent / "hostile" / "a1.toml")
 DEMO = ["reference", "empty", "loss_sums_instead_of_mean", "epoch_divides_by_batch"]
-HANDED_IN_NOTHING = ["notebook_only", "symlink_to_the_reference"]   # every cell scores 0
-NOTEBOOK_UNREADABLE = "broken_notebook_json"                      # right code: full marks
+HANDED_IN_NOTHING = ["notebook_only", "symlink_to_the_reference"]  # every cell scores 0
+NOTEBOOK_UNREADABLE = "broken_notebook_json"  # right code: full marks
 
 
 def a1_course(root: Path, names: list[str]) -> Course:
@@ -72,8 +72,8 @@ def test_a_local_cluster_grades_as_the_local_runner_even_when_a_worker_dies(grad
         cluster.close()
     assert cluster.killed_while_busy, "the killed worker was grading a submission"
     assert sorted(g.student for g in graded) == sorted(names)
-    assert sorted(e["student"] for e in run_lines(course)) == sorted(names)    # each recorded once
-    for name in DEMO:                                # the same cell scores as the local runner's
+    assert sorted(e["student"] for e in run_lines(course)) == sorted(names)  # each recorded once
+    for name in DEMO:  # the same cell scores as the local runner's
         assert gradebook.cell_scores(course, a, name) == gradebook.cell_scores(graded_course, a, name), name
     by_student = {g.student: g for g in graded}
     for name in HANDED_IN_NOTHING:
@@ -91,13 +91,14 @@ def test_an_interrupted_run_resumes_and_changed_only_regrades_what_changed(tmp_p
     course = a1_course(tmp_path / "course", names)
     graded_here = []
     real_grade = grader.cluster.grade_submission
-    monkeypatch.setattr(grader.cluster, "grade_submission", lambda job: graded_here.append(job.student)
-                        or real_grade(job))
+    monkeypatch.setattr(
+        grader.cluster, "grade_submission", lambda job: graded_here.append(job.student) or real_grade(job)
+    )
     real_record, recorded = grader.autograde.record, []
 
     def record_then_interrupt(*args):
         if recorded:
-            raise KeyboardInterrupt        # Ctrl-C while the second result is being written
+            raise KeyboardInterrupt  # Ctrl-C while the second result is being written
         real_record(*args)
         recorded.append(args[2].student)
 
@@ -110,12 +111,12 @@ def test_an_interrupted_run_resumes_and_changed_only_regrades_what_changed(tmp_p
     monkeypatch.setattr(grader.autograde, "record", real_record)
     graded_here.clear()
     resumed = autograde(course, a, limits=limits, show_progress=False)
-    assert set(graded_here) == set(names) - set(recorded)                 # what was recorded is not redone
+    assert set(graded_here) == set(names) - set(recorded)  # what was recorded is not redone
     assert sorted(g.student for g in resumed) == sorted(set(names) - set(recorded))
     report = json.loads((course.root / "reports" / f"{a.name}.json").read_text())
     assert sorted(s["student"] for s in report["submissions"]) == sorted(names)
     assert report["run"]["resumed"] == 1
-    assert {e["run"] for e in run_lines(course)} == {run_lines(course)[0]["run"]}   # one run, finished
+    assert {e["run"] for e in run_lines(course)} == {run_lines(course)[0]["run"]}  # one run, finished
 
     graded_here.clear()
     assert autograde(course, a, limits=limits, show_progress=False, changed_only=True) == []
@@ -125,7 +126,7 @@ def test_an_interrupted_run_resumes_and_changed_only_regrades_what_changed(tmp_p
     again = autograde(course, a, limits=limits, show_progress=False, changed_only=True)
     assert graded_here == ["empty"] and [g.student for g in again] == ["empty"]
     graded_here.clear()
-    autograde(course, a, limits=limits, show_progress=False)          # a finished run is not resumed
+    autograde(course, a, limits=limits, show_progress=False)  # a finished run is not resumed
     assert sorted(graded_here) == sorted(names)
 
 
@@ -140,9 +141,10 @@ def test_a_task_carries_only_the_files_grading_reads(tmp_path):
     (folder / "needle_core" / "simple_ml.py").unlink()
     (folder / "needle_core" / "simple_ml.py").symlink_to("/etc/passwd")
     from grader.autograde import make_job
+
     job = make_job(course, a, "reference", TEST_LIMITS, reference={})
     files = pack_submission(job)
-    assert set(files) == {p.name for p in course.source(a).glob("*.ipynb")}     # no link, no extra file
+    assert set(files) == {p.name for p in course.source(a).glob("*.ipynb")}  # no link, no extra file
 
 
 def test_the_cluster_options_say_what_is_wrong(capsys):

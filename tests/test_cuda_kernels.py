@@ -78,9 +78,7 @@ def test_scalar_kernel_matches_numpy(elementwise, name, n):
     a, _ = inputs(name, n, seed=n)
     val = np.float32(a[n // 2]) if name.endswith(("_eq", "_ge")) else np.float32(1.5)
     out = np.full(n, np.nan, dtype=np.float32)
-    elementwise.get_function(name)(
-        cuda.In(a), val, cuda.Out(out), np.int32(n), block=(THREADS, 1, 1), grid=blocks(n)
-    )
+    elementwise.get_function(name)(cuda.In(a), val, cuda.Out(out), np.int32(n), block=(THREADS, 1, 1), grid=blocks(n))
     np.testing.assert_allclose(out, SCALAR[name](a, val), rtol=1e-5, atol=1e-6)
 
 
@@ -89,9 +87,7 @@ def test_scalar_kernel_matches_numpy(elementwise, name, n):
 def test_unary_kernel_matches_numpy(elementwise, name, n):
     a, _ = inputs(name, n, seed=n)
     out = np.full(n, np.nan, dtype=np.float32)
-    elementwise.get_function(name)(
-        cuda.In(a), cuda.Out(out), np.int32(n), block=(THREADS, 1, 1), grid=blocks(n)
-    )
+    elementwise.get_function(name)(cuda.In(a), cuda.Out(out), np.int32(n), block=(THREADS, 1, 1), grid=blocks(n))
     np.testing.assert_allclose(out, UNARY[name](a), rtol=1e-5, atol=1e-6)
 
 
@@ -159,9 +155,7 @@ def test_compact_kernel_copies_a_strided_view(compact, kind):
     np.testing.assert_array_equal(out, view.reshape(-1))
 
 
-@pytest.mark.parametrize(
-    "kind", ["permuted", "sliced with steps", "one element", "compact with offset"]
-)
+@pytest.mark.parametrize("kind", ["permuted", "sliced with steps", "one element", "compact with offset"])
 def test_ewise_setitem_kernel_writes_into_a_strided_view(compact, kind):
     base = rand((6, 7, 5), seed=4)
     expected = base.copy()
@@ -235,9 +229,7 @@ def launch_reduce(mod, name, x, threads):
 )
 def test_reduce_sum_over_the_last_axis(reduce, shape, threads):
     x = rand(shape, seed=shape[1])
-    np.testing.assert_allclose(
-        launch_reduce(reduce, "reduce_sum", x, threads), x.sum(axis=1), rtol=1e-5, atol=1e-4
-    )
+    np.testing.assert_allclose(launch_reduce(reduce, "reduce_sum", x, threads), x.sum(axis=1), rtol=1e-5, atol=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -325,6 +317,4 @@ def test_no_graded_kernel_body_appears_in_the_lecture():
         # nor any line of one that the release's leak scan would call a leak (12 characters or more)
         shown = set(lecture_lines)
         for line in lines:
-            assert len(line) < 12 or line not in shown, (
-                f"{name}: the lecture shows the graded line {line!r}"
-            )
+            assert len(line) < 12 or line not in shown, f"{name}: the lecture shows the graded line {line!r}"

@@ -49,9 +49,7 @@ def fake_pycuda(monkeypatch):
                 list(include_dirs),
             )
             if "syntax error here" in source:
-                raise FakeCompileError(
-                    "nvcc compilation failed", "nvcc", stderr='k.cu(3): error: expected a ";"\n'
-                )
+                raise FakeCompileError("nvcc compilation failed", "nvcc", stderr='k.cu(3): error: expected a ";"\n')
 
         def get_function(self, name):
             def launch(*args, **kwargs):
@@ -111,7 +109,5 @@ def test_pycuda_path_converts_arguments(fake_pycuda):
 def test_pycuda_compile_errors_name_the_file_and_line(fake_pycuda):
     cuda, _, _ = fake_pycuda
     with pytest.raises(cuda.CudaCompileError) as e:
-        cuda.SourceModule(
-            "__global__ void k() {\n  int i = 0\n  syntax error here\n}\n", filename="k.cu"
-        )
+        cuda.SourceModule("__global__ void k() {\n  int i = 0\n  syntax error here\n}\n", filename="k.cu")
     assert [str(m) for m in e.value.messages] == ['k.cu:3: error: expected a ";"']

@@ -62,9 +62,7 @@ def test_barrier_divergence_is_reported_with_the_barrier_line():
     )
     f = module(src, "early_exit.cu").get_function("early_exit")
     out = np.zeros(64, dtype=np.float32)
-    with pytest.raises(
-        cuda.BarrierDivergenceError, match=r"wait at __syncthreads\(\) on line 6.*already returned"
-    ):
+    with pytest.raises(cuda.BarrierDivergenceError, match=r"wait at __syncthreads\(\) on line 6.*already returned"):
         f(cuda.Out(out), np.int32(40), block=(64, 1, 1))
     f(cuda.Out(out), np.int32(64), block=(64, 1, 1))  # every thread reaches the barrier: fine
     np.testing.assert_array_equal(out, np.arange(64)[::-1])
@@ -173,16 +171,12 @@ def test_tiled_matmul_without_a_barrier_fails_every_time(tiled_variants, M, N, P
             )
             return out
 
-        kinds[line] = assert_fails_every_time(
-            RUNS, run, a @ b, f"matmul_tiled without the barrier on line {line}"
-        )
+        kinds[line] = assert_fails_every_time(RUNS, run, a @ b, f"matmul_tiled without the barrier on line {line}")
     # Without the first barrier, threads read tiles nobody loaded yet: the runner says so.
     assert kinds[min(kinds)] == {"poison"}
 
 
-def test_the_order_check_can_be_turned_off_and_then_only_the_numbers_are_wrong(
-    tiled_variants, monkeypatch
-):
+def test_the_order_check_can_be_turned_off_and_then_only_the_numbers_are_wrong(tiled_variants, monkeypatch):
     mod, variants = tiled_variants
     name, line = variants[1]  # the barrier after the products: stale tiles, no poison
     a = np.random.default_rng(1).standard_normal((16, 40), dtype=np.float32)
@@ -229,9 +223,7 @@ def test_tree_reduction_without_a_barrier_fails_every_time(kernel, reference, ro
             )
             return out
 
-        assert_fails_every_time(
-            RUNS, run, reference(x, axis=1), f"{kernel} without the barrier on line {line}"
-        )
+        assert_fails_every_time(RUNS, run, reference(x, axis=1), f"{kernel} without the barrier on line {line}")
 
 
 @pytest.mark.parametrize("n", [256, 1000], ids=["one block", "several blocks"])
@@ -255,9 +247,7 @@ def test_block_scan_without_a_barrier_fails_every_time(n):
             )
             return out
 
-        assert_fails_every_time(
-            RUNS, run, expected, f"block_prefix_sum without the barrier on line {line}"
-        )
+        assert_fails_every_time(RUNS, run, expected, f"block_prefix_sum without the barrier on line {line}")
 
 
 # ---- compile errors point at the student's file and line -----------------------------------------
@@ -274,27 +264,20 @@ def test_compile_error_names_the_cu_file_and_line():
         "__global__ void k(float* out, int n) {\n    out[0] = undefined_name;\n}\n",
         "cuda_kernels/mine.cu",
     )
-    assert str(err.messages[0]).startswith(
-        "cuda_kernels/mine.cu:2: error: 'undefined_name' was not declared"
-    )
+    assert str(err.messages[0]).startswith("cuda_kernels/mine.cu:2: error: 'undefined_name' was not declared")
     assert "cuda_kernels/mine.cu:2:" in str(err)
 
 
 def test_calling_rand_in_a_kernel_is_rejected_like_nvcc_does():
-    err = compile_error(
-        "__global__ void k(float* out) {\n    int i = threadIdx.x;\n    out[i] = rand();\n}\n"
-    )
+    err = compile_error("__global__ void k(float* out) {\n    int i = threadIdx.x;\n    out[i] = rand();\n}\n")
     assert str(err.messages[0]).startswith("student.cu:3: error: rand() is a host function")
 
 
 def test_initializing_a_shared_variable_is_rejected_like_nvcc_does():
     err = compile_error(
-        "__global__ void k(float* out) "
-        "{\n\n    __shared__ float total = 0.0f;\n    out[0] = total;\n}\n"
+        "__global__ void k(float* out) {\n\n    __shared__ float total = 0.0f;\n    out[0] = total;\n}\n"
     )
-    assert str(err.messages[0]).startswith(
-        "student.cu:3: error: a __shared__ variable cannot have an initializer"
-    )
+    assert str(err.messages[0]).startswith("student.cu:3: error: a __shared__ variable cannot have an initializer")
 
 
 def test_nvcc_and_gxx_messages_are_normalized_alike():
@@ -303,9 +286,7 @@ def test_nvcc_and_gxx_messages_are_normalized_alike():
     nvcc = 'k.cu(12): error: identifier "x" is undefined\n'
     gxx = "k.cu:12:5: error: 'x' was not declared in this scope\n"
     assert [str(m) for m in parse_messages(nvcc)] == ['k.cu:12: error: identifier "x" is undefined']
-    assert [str(m) for m in parse_messages(gxx)] == [
-        "k.cu:12: error: 'x' was not declared in this scope"
-    ]
+    assert [str(m) for m in parse_messages(gxx)] == ["k.cu:12: error: 'x' was not declared in this scope"]
 
 
 def test_shared_declarations_keep_every_line_in_place():
@@ -336,16 +317,13 @@ def test_static_and_dynamic_shared_memory_are_per_block():
             "    __syncthreads();",
             "    atomicAdd(&count, 1);",
             "    __syncthreads();",
-            "    out[blockIdx.x * 32 + t] = tile[3 - threadIdx.y][7 - threadIdx.x] + count * "
-            "dyn[31 - t];",
+            "    out[blockIdx.x * 32 + t] = tile[3 - threadIdx.y][7 - threadIdx.x] + count * dyn[31 - t];",
             "}",
         ]
     )
     out = np.zeros(5 * 32, dtype=np.float32)
     module(src).get_function("k")(cuda.Out(out), block=(8, 4, 1), grid=(5, 1), shared=32 * 4)
-    expected = np.array(
-        [b * 100 + (31 - t) + 32 for b in range(5) for t in range(32)], dtype=np.float32
-    )
+    expected = np.array([b * 100 + (31 - t) + 32 for b in range(5) for t in range(32)], dtype=np.float32)
     np.testing.assert_array_equal(out, expected)
 
 
@@ -402,12 +380,8 @@ def test_lecture_kernel_examples_run():
     )
     np.testing.assert_allclose(out, 3 * x, rtol=1e-6)
     partial = np.zeros(4, dtype=np.float32)
-    mod.get_function("block_sum")(
-        cuda.In(x), cuda.Out(partial), np.uint64(x.size), block=(256, 1, 1), grid=(4, 1)
-    )
-    np.testing.assert_allclose(
-        partial, [x[i : i + 256].sum() for i in range(0, 1000, 256)], rtol=1e-5, atol=1e-5
-    )
+    mod.get_function("block_sum")(cuda.In(x), cuda.Out(partial), np.uint64(x.size), block=(256, 1, 1), grid=(4, 1))
+    np.testing.assert_allclose(partial, [x[i : i + 256].sum() for i in range(0, 1000, 256)], rtol=1e-5, atol=1e-5)
 
 
 # ---- the release: a stripped kernel compiles, and does nothing --------------------------------
@@ -431,11 +405,7 @@ def test_stripped_kernel_files_compile_and_write_nothing(name):
             if code == "p":
                 args.append(cuda.InOut(out))
             elif code == "c":
-                args.append(
-                    cuda.In(
-                        np.ones(64, dtype=np.int32 if param in ("shape", "strides") else np.float32)
-                    )
-                )
+                args.append(cuda.In(np.ones(64, dtype=np.int32 if param in ("shape", "strides") else np.float32)))
             elif code == "i":
                 args.append(np.int32(1 if param == "ndim" else 0 if param == "offset" else 8))
             else:
@@ -513,9 +483,7 @@ def run_bug(mode, kernel):
 def test_address_sanitizer_mode_catches_shared_overflow_and_reads_before_the_start():
     with pytest.raises(cuda.SanitizerError, match=r"shared-memory overflow .* at bugs\.cu:6"):
         run_bug("address", "shared_overflow")
-    with pytest.raises(
-        cuda.SanitizerError, match=r"before its start or past its end\) at bugs\.cu:10"
-    ):
+    with pytest.raises(cuda.SanitizerError, match=r"before its start or past its end\) at bugs\.cu:10"):
         run_bug("address", "before_start")
     a, out = run_bug("address", "neighbour_synced")  # a correct kernel passes, results come back
     np.testing.assert_array_equal(out, np.roll(a, -1))

@@ -46,8 +46,12 @@ def build(site: Path, docs: Path = ROOT / "docs") -> Built:
     from mkdocs.exceptions import MkDocsException
 
     settings = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
-    settings.update(docs_dir=str(docs), site_dir=str(site), hooks=[str(HOOKS)],
-                    watch=[str(ROOT / path) for path in settings.get("watch", [])])
+    settings.update(
+        docs_dir=str(docs),
+        site_dir=str(site),
+        hooks=[str(HOOKS)],
+        watch=[str(ROOT / path) for path in settings.get("watch", [])],
+    )
     config_file = site.parent / f"{site.name}-mkdocs.yml"
     config_file.write_text(yaml.safe_dump(settings, allow_unicode=True))
     records: list[str] = []
@@ -86,8 +90,17 @@ def _html_pages(site: Path) -> list[Path]:
 class _Text(HTMLParser):
     """The visible text of a page, and every URL it loads (scripts, styles, images, frames)."""
 
-    LOADS = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
-             "video": "src", "embed": "src", "object": "data", "track": "src"}
+    LOADS = {
+        "script": "src",
+        "img": "src",
+        "iframe": "src",
+        "source": "src",
+        "audio": "src",
+        "video": "src",
+        "embed": "src",
+        "object": "data",
+        "track": "src",
+    }
 
     def __init__(self):
         super().__init__()
@@ -122,9 +135,15 @@ def _is_outside(url: str) -> bool:
 
 def test_site_has_the_nav_of_the_course(site):
     index = (site / "index.html").read_text()
-    for page in ["lectures/01-softmax-regression.html", "lectures/04-gpu-acceleration.html",
-                 "student-guide.html", "instructor-guide.html", "authoring.html", "benchmarks.html",
-                 "glossary.html"]:
+    for page in [
+        "lectures/01-softmax-regression.html",
+        "lectures/04-gpu-acceleration.html",
+        "student-guide.html",
+        "instructor-guide.html",
+        "authoring.html",
+        "benchmarks.html",
+        "glossary.html",
+    ]:
         assert (site / page).is_file(), page
         assert f'href="{page}"' in index, f"{page} is not in the site's navigation"
 
@@ -138,8 +157,13 @@ def test_every_assignment_has_its_lecture_page(site):
         assert f'href="assignments/{a.name}.html"' in index, f"{a.name} is not in the navigation"
         text = "".join(_parse(page).text)
         notebook = nbformat.read(next(a.folder.glob("*.ipynb")), as_version=4)
-        headings = [line.lstrip("#").strip() for cell in notebook.cells if cell.cell_type == "markdown"
-                    for line in cell.source.splitlines() if line.startswith("## ")]
+        headings = [
+            line.lstrip("#").strip()
+            for cell in notebook.cells
+            if cell.cell_type == "markdown"
+            for line in cell.source.splitlines()
+            if line.startswith("## ")
+        ]
         assert len(headings) >= 3
         for heading in headings:
             plain = re.sub(r"[`*]|\$[^$]*\$", "", heading).strip()
@@ -194,8 +218,10 @@ def test_pages_load_nothing_from_outside_hosts(site):
     for page in _html_pages(site):
         outside += [f"{page.relative_to(site)}: {url}" for url in _parse(page).loads if _is_outside(url)]
     for css in site.rglob("*.css"):
-        outside += [f"{css.relative_to(site)}: {url}" for url in
-                    re.findall(r"(?:url\(\s*['\"]?|@import\s+['\"])((?:https?:)?//[^'\")]+)", css.read_text())]
+        outside += [
+            f"{css.relative_to(site)}: {url}"
+            for url in re.findall(r"(?:url\(\s*['\"]?|@import\s+['\"])((?:https?:)?//[^'\")]+)", css.read_text())
+        ]
     assert not outside, "pages load from outside hosts:\n" + "\n".join(outside)
     lecture = _parse(site / "lectures" / "01-softmax-regression.html").loads
     assert any(url.endswith("MathJax.js?config=TeX-AMS-MML_HTMLorMML-full") for url in lecture)
@@ -222,12 +248,14 @@ def test_strict_build_fails_on_a_broken_link_and_a_missing_page(tmp_path):
 
 def test_a_notebook_page_never_takes_code_or_answer_cells(tmp_path):
     hooks = _load_hooks()
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell("# Assignment 9 — Test\n\nIntro with $x^2$."),
-        nbformat.v4.new_code_cell("SECRET_CODE = 1"),
-        nbformat.v4.new_markdown_cell("An answer", metadata={"nbgrader": {"solution": True}}),
-        nbformat.v4.new_markdown_cell("## 1. Section"),
-    ])
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Assignment 9 — Test\n\nIntro with $x^2$."),
+            nbformat.v4.new_code_cell("SECRET_CODE = 1"),
+            nbformat.v4.new_markdown_cell("An answer", metadata={"nbgrader": {"solution": True}}),
+            nbformat.v4.new_markdown_cell("## 1. Section"),
+        ]
+    )
     nbformat.write(notebook, tmp_path / "a9_test.ipynb")
     a = SimpleNamespace(folder=tmp_path, tag="a9", title="Test")
     page = hooks.lecture_markdown(a)
@@ -242,6 +270,7 @@ def test_a_notebook_page_never_takes_code_or_answer_cells(tmp_path):
 
 def _load_hooks():
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("docs_site_hooks", HOOKS)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -255,15 +284,21 @@ def test_math_is_typeset_offline_in_chromium(site):
         outside = chromium.record_outside_requests(page, urlparse(base).netloc)
         for path in ["lectures/01-softmax-regression.html", "assignments/a1_softmax_regression.html"]:
             page.goto(f"{base}/{path}")
-            page.wait_for_function("window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
-                                   " && document.querySelectorAll('.MathJax, .MathJax_Display').length > 0",
-                                   timeout=90_000)
+            page.wait_for_function(
+                "window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0"
+                " && document.querySelectorAll('.MathJax, .MathJax_Display').length > 0",
+                timeout=90_000,
+            )
             math = page.evaluate("document.querySelectorAll('.arithmatex').length")
-            typeset = page.evaluate("[...document.querySelectorAll('.arithmatex')]"
-                                    ".filter(e => e.querySelector('.MathJax, .MathJax_Display')).length")
-            errors = page.evaluate("MathJax.Hub.getAllJax().filter(j => {"
-                                   " const bad = n => !!n && (n.type === 'merror' || (n.data || []).some(bad));"
-                                   " return bad(j.root); }).map(j => j.originalText)")
+            typeset = page.evaluate(
+                "[...document.querySelectorAll('.arithmatex')]"
+                ".filter(e => e.querySelector('.MathJax, .MathJax_Display')).length"
+            )
+            errors = page.evaluate(
+                "MathJax.Hub.getAllJax().filter(j => {"
+                " const bad = n => !!n && (n.type === 'merror' || (n.data || []).some(bad));"
+                " return bad(j.root); }).map(j => j.originalText)"
+            )
             assert math > 20, f"{path}: only {math} formulas found"
             assert typeset == math, f"{path}: {math - typeset} of {math} formulas were not typeset"
             assert errors == [], f"{path}: TeX errors in {errors}"

@@ -23,20 +23,27 @@ RULES = {
     "mul": (lambda x: x * x, lambda x: 2 * x),
     "rmul": (lambda x: 4.0 * x, lambda x: 4.0),
     "div": (lambda x: x / (x + 2.0), lambda x: 2.0 / (x + 2.0) ** 2),
-    "rdiv": (lambda x: 1.0 / x, lambda x: -1.0 / x ** 2),
-    "pow_number": (lambda x: x ** 3, lambda x: 3 * x ** 2),
-    "pow_fraction": (lambda x: x ** 0.5, lambda x: 0.5 / math.sqrt(x)),
-    "pow_dual": (lambda x: x ** x, lambda x: x ** x * (math.log(x) + 1)),
-    "rpow": (lambda x: 2.0 ** x, lambda x: 2.0 ** x * math.log(2.0)),
+    "rdiv": (lambda x: 1.0 / x, lambda x: -1.0 / x**2),
+    "pow_number": (lambda x: x**3, lambda x: 3 * x**2),
+    "pow_fraction": (lambda x: x**0.5, lambda x: 0.5 / math.sqrt(x)),
+    "pow_dual": (lambda x: x**x, lambda x: x**x * (math.log(x) + 1)),
+    "rpow": (lambda x: 2.0**x, lambda x: 2.0**x * math.log(2.0)),
     "neg": (lambda x: -x, lambda x: -1.0),
     "log": (lambda x: fm.log(x), lambda x: 1 / x),
     "exp": (lambda x: fm.exp(x), lambda x: math.exp(x)),
     "sin": (lambda x: fm.sin(x), lambda x: math.cos(x)),
     "cos": (lambda x: fm.cos(x), lambda x: -math.sin(x)),
     "relu": (lambda x: fm.relu(x), lambda x: 1.0 if x > 0 else 0.0),
-    "chain": (lambda x: fm.exp(fm.sin(x) * x) / (1.0 + x * x),
-              lambda x: (math.exp(math.sin(x) * x) * (math.cos(x) * x + math.sin(x)) * (1 + x * x)
-                         - math.exp(math.sin(x) * x) * 2 * x) / (1 + x * x) ** 2),
+    "chain": (
+        lambda x: fm.exp(fm.sin(x) * x) / (1.0 + x * x),
+        lambda x: (
+            (
+                math.exp(math.sin(x) * x) * (math.cos(x) * x + math.sin(x)) * (1 + x * x)
+                - math.exp(math.sin(x) * x) * 2 * x
+            )
+            / (1 + x * x) ** 2
+        ),
+    ),
 }
 
 
@@ -55,8 +62,10 @@ def test_relu_of_a_negative_dual_has_zero_tangent():
     assert fm.relu(Dual(-1.5, 2.0)).value == 0.0
 
 
-@pytest.mark.parametrize("fn, reference", [(fm.log, math.log), (fm.exp, math.exp), (fm.sin, math.sin),
-                                           (fm.cos, math.cos), (fm.relu, lambda x: max(x, 0.0))])
+@pytest.mark.parametrize(
+    "fn, reference",
+    [(fm.log, math.log), (fm.exp, math.exp), (fm.sin, math.sin), (fm.cos, math.cos), (fm.relu, lambda x: max(x, 0.0))],
+)
 def test_functions_on_plain_numbers_give_plain_numbers(fn, reference):
     for x in (0.5, 2.0):
         assert fn(x) == reference(x) and not isinstance(fn(x), Dual)
@@ -64,7 +73,7 @@ def test_functions_on_plain_numbers_give_plain_numbers(fn, reference):
 
 def test_tangent_scales_with_the_seed():
     # seeding ẋ = 2 gives 2·f′(x): a directional derivative
-    assert (Dual(1.5, 2.0) ** 3).tangent == pytest.approx(2 * 3 * 1.5 ** 2)
+    assert (Dual(1.5, 2.0) ** 3).tangent == pytest.approx(2 * 3 * 1.5**2)
 
 
 def lecture_function(x1, x2):

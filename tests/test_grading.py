@@ -43,8 +43,9 @@ def test_sample_scores(graded_course, name, sample):
     for grade_id, (score, best) in cells.items():
         assert best > 0
         assert score == (0 if grade_id in expected_zero else best), f"{sample.name}: {grade_id} scored {score}/{best}"
-    timed_out = {gid for gid, errors in _cell_errors(graded_course, a, sample.name).items()
-                 if "CellTimeoutError" in errors}
+    timed_out = {
+        gid for gid, errors in _cell_errors(graded_course, a, sample.name).items() if "CellTimeoutError" in errors
+    }
     assert timed_out == (set(sample.fails) if sample.timeout else set())
 
 
@@ -82,8 +83,7 @@ def test_feedback_never_shows_hidden_test_code(graded_course, name):
         for cell in nbformat.read(notebook, as_version=4).cells:
             begin, end = NOTEBOOK_HIDDEN
             for block in cell.source.split(begin)[1:]:
-                hidden.update(line.strip() for line in block.split(end)[0].splitlines()
-                              if len(line.strip()) >= 12)
+                hidden.update(line.strip() for line in block.split(end)[0].splitlines() if len(line.strip()) >= 12)
     assert hidden, f"{name} has no hidden tests"
     for student in graded_course.students(a):
         pages = list(graded_course.feedback(student, a).glob("*.html"))
@@ -104,6 +104,7 @@ def test_release_has_no_solution_text(graded_course, name):
 
 def test_release_refuses_a_planted_leak(tmp_path, monkeypatch):
     import grader.release as rel
+
     a = get("a1")
     leaked = "    return float(np.mean(log_sum_exp - Z[np.arange(Z.shape[0]), y]))\n"
     original = rel.copy_code
@@ -123,9 +124,17 @@ def test_release_refuses_a_planted_leak(tmp_path, monkeypatch):
 def test_a_memory_bomb_costs_only_its_own_cells(graded_course):
     a = get("a1")
     bomb = samples.Sample(
-        "memory_bomb", "softmax_loss allocates until it runs out of memory", breaks="softmax_loss",
-        patches=[samples.Patch("needle_core/simple_ml.py", "    Z = np.asarray(Z)\n",
-                               "    hog = []\n    while True:\n        hog.append(np.ones(10**8))\n")])
+        "memory_bomb",
+        "softmax_loss allocates until it runs out of memory",
+        breaks="softmax_loss",
+        patches=[
+            samples.Patch(
+                "needle_core/simple_ml.py",
+                "    Z = np.asarray(Z)\n",
+                "    hog = []\n    while True:\n        hog.append(np.ones(10**8))\n",
+            )
+        ],
+    )
     samples.make_submission(graded_course, a, bomb)
     outcome = grade_one(graded_course, a, bomb.name, Limits(cell_timeout=60, memory_gb=2.0))
     assert outcome.status == "graded", outcome.log[-2000:]
@@ -139,8 +148,7 @@ def test_a_memory_bomb_costs_only_its_own_cells(graded_course):
 
 
 def test_a_submission_past_its_time_limit_is_killed(graded_course):
-    outcome = grade_one(graded_course, get("a1"), "reference",
-                        Limits(submission_timeout=2))
+    outcome = grade_one(graded_course, get("a1"), "reference", Limits(submission_timeout=2))
     assert outcome.status == "time limit" and outcome.score == (0.0, 13.0)
 
 
@@ -164,7 +172,7 @@ def test_check_gives_whole_messages_and_the_verdict_grading_gives(graded_course,
     shutil.copytree(graded_course.submitted("loss_overflows", a), folder)
     notebook = next(folder.glob("*.ipynb"))
     shutil.copy(notebook, folder / (notebook.stem + "-Copy1.ipynb"))
-    path = folder / "needle_core" / "simple_ml.py"       # a harmless warning on stderr: not a failure
+    path = folder / "needle_core" / "simple_ml.py"  # a harmless warning on stderr: not a failure
     anchor = '    with gzip.open(image_filename, "rb") as f:\n'
     path.write_text(path.read_text().replace(anchor, "    import warnings; warnings.warn('hi')\n" + anchor, 1))
     run = run_checks(folder)
@@ -176,13 +184,14 @@ def test_check_gives_whole_messages_and_the_verdict_grading_gives(graded_course,
     table = report(run)
     assert "subtract each row's maximum before calling exp" in " ".join(table.split())
     assert "Copy1" in table and "data sets" in table
-    one = run_checks(notebook)      # a notebook's path works too
+    one = run_checks(notebook)  # a notebook's path works too
     assert [r.grade_id for r in one.results] == [r.grade_id for r in run.results] and one.ignored == []
 
 
 @pytest.mark.parametrize("target", ["no/such/folder", "a9"])
 def test_check_says_clearly_what_it_needs(graded_course, target):
     from grader.errors import GraderError
+
     with pytest.raises(GraderError, match="neither a folder, a notebook nor an assignment"):
         run_checks(target)
 
@@ -192,22 +201,25 @@ def test_carry_brings_a_students_own_earlier_code(graded_course, tmp_path):
     mine = tmp_path / "my_a1"
     shutil.copytree(graded_course.submitted("reference", a1), mine)
     path = mine / "needle_core" / "simple_ml.py"
-    path.write_text(path.read_text().replace("shift = Z.max(axis=1, keepdims=True)",
-                                             "shift = Z.max(axis=1, keepdims=True)  # my own"))
+    path.write_text(
+        path.read_text().replace(
+            "shift = Z.max(axis=1, keepdims=True)", "shift = Z.max(axis=1, keepdims=True)  # my own"
+        )
+    )
     new = tmp_path / "my_a2"
-    shutil.copytree(graded_course.release(a1), new)   # stands in for an a2 release with a1 stripped
+    shutil.copytree(graded_course.release(a1), new)  # stands in for an a2 release with a1 stripped
     result = carry(a2, mine, new)
     text = (new / "needle_core" / "simple_ml.py").read_text()
     assert result.changed and "# my own" in text
     assert result.left_behind == {}
-    assert "softmax is not implemented yet" in text   # a2's own regions stay for the student
+    assert "softmax is not implemented yet" in text  # a2's own regions stay for the student
 
 
 def test_a_release_fills_earlier_regions_unless_students_carry_their_own(graded_course, tmp_path):
     a2 = get("a2")
     default = (graded_course.release(a2) / "needle_core" / "simple_ml.py").read_text()
-    assert "parse_mnist is not implemented yet" not in default        # a1: the reference
-    assert "nn_epoch is not implemented yet" in default                # a2: the student's job
+    assert "parse_mnist is not implemented yet" not in default  # a1: the reference
+    assert "nn_epoch is not implemented yet" in default  # a2: the student's job
     autograd = (graded_course.release(a2) / "needle_core" / "autograd.py").read_text()
     assert "find_topo_sort is not implemented yet" in autograd
 

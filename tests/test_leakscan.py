@@ -45,13 +45,15 @@ def test_hide_hidden_source_keeps_visible_lines_only():
     assert HIDDEN_NOTE in hidden
 
 
-MARKED_TWO_WAYS = ("print('visible')\n## BEGIN HIDDEN TESTS\nassert secret_check(42)\n"
-                   "# END HIDDEN TESTS here\nprint('after')")
+MARKED_TWO_WAYS = (
+    "print('visible')\n## BEGIN HIDDEN TESTS\nassert secret_check(42)\n# END HIDDEN TESTS here\nprint('after')"
+)
 
 
 def test_hidden_blocks_are_read_with_nbgraders_rule_everywhere():
     from grader.leakscan import _blocks
     from grader.regions import has_hidden, split_hidden
+
     assert has_hidden(MARKED_TWO_WAYS)
     assert split_hidden(MARKED_TWO_WAYS) == (["print('visible')", "print('after')"], ["assert secret_check(42)"])
     shown = hide_hidden_source(MARKED_TWO_WAYS)
@@ -62,25 +64,31 @@ def test_hidden_blocks_are_read_with_nbgraders_rule_everywhere():
 
 def test_outputs_carrying_hidden_lines_are_scrubbed_whatever_their_kind():
     from grader.leakscan import SCRUBBED, scrub_outputs
+
     secret = {"assert secret_check(42)"}
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {"grade_id": "test_x_hidden"}})
     cell.outputs = [
-        nbformat.v4.new_output("stream", name="stderr",
-                               text="warning at line 3:\n  LEAK> assert secret_check(42)  # !\n"),
+        nbformat.v4.new_output(
+            "stream", name="stderr", text="warning at line 3:\n  LEAK> assert secret_check(42)  # !\n"
+        ),
         nbformat.v4.new_output("error", ename="E", evalue="fine", traceback=["----> 3 assert secret_check(42)"]),
         nbformat.v4.new_output("display_data", data={"text/plain": "assert secret_check(42)"}),
         nbformat.v4.new_output("stream", name="stdout", text="nothing to see\n"),
     ]
     nb.cells.append(cell)
-    cell.outputs.append(nbformat.v4.new_output("error", ename="E", evalue="assert secret_check(42) failed",
-                                               traceback=["whatever"]))
-    cell.outputs.append(nbformat.v4.new_output("error", ename="E", evalue="fine",
-                                               traceback=["\x1b[0;32massert\x1b[0m secret_check(\x1b[0;36m42\x1b[0m)"]))
+    cell.outputs.append(
+        nbformat.v4.new_output("error", ename="E", evalue="assert secret_check(42) failed", traceback=["whatever"])
+    )
+    cell.outputs.append(
+        nbformat.v4.new_output(
+            "error", ename="E", evalue="fine", traceback=["\x1b[0;32massert\x1b[0m secret_check(\x1b[0;36m42\x1b[0m)"]
+        )
+    )
     assert scrub_outputs(nb, secret) == ["test_x_hidden"] * 5
     stream, error, display, untouched, leaky_error, coloured = cell.outputs
-    assert stream.text == "warning at line 3:\n" + SCRUBBED             # only the leaking line goes
-    assert error.traceback == ["E: fine"] and error.evalue == "fine"    # the message stays, the code goes
+    assert stream.text == "warning at line 3:\n" + SCRUBBED  # only the leaking line goes
+    assert error.traceback == ["E: fine"] and error.evalue == "fine"  # the message stays, the code goes
     assert display.text == SCRUBBED and leaky_error.text == SCRUBBED
-    assert coloured.traceback == ["E: fine"]                            # colours do not hide a leak
+    assert coloured.traceback == ["E: fine"]  # colours do not hide a leak
     assert untouched.text == "nothing to see\n"

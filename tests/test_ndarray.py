@@ -11,11 +11,9 @@ import pytest
 
 from needle_core import backend_ndarray as nd
 
-DEVICES = [pytest.param(d, id=d.name) for d in nd.all_devices()
-           if d.enabled() or d.name != "cuda"]
+DEVICES = [pytest.param(d, id=d.name) for d in nd.all_devices() if d.enabled() or d.name != "cuda"]
 if not nd.cuda().enabled():
-    DEVICES.append(pytest.param(nd.cuda(), id="cuda",
-                                marks=pytest.mark.skip(reason="cuda() is not enabled here")))
+    DEVICES.append(pytest.param(nd.cuda(), id="cuda", marks=pytest.mark.skip(reason="cuda() is not enabled here")))
 
 
 def rand(*shape, seed=0):
@@ -29,13 +27,11 @@ def views(device, seed=0):
     p = rand(7, 5, 3, seed=seed + 1)
     out.append(("permuted", nd.array(p, device=device).permute((1, 2, 0)), p.transpose(1, 2, 0)))
     s = rand(11, 4, 14, seed=seed + 2)
-    out.append(("stepped", nd.array(s, device=device)[1::2, 1:, ::2],
-                s[1::2, 1:, ::2]))
+    out.append(("stepped", nd.array(s, device=device)[1::2, 1:, ::2], s[1::2, 1:, ::2]))
     r = rand(6, 3, 9, seed=seed + 3)
     out.append(("reversed", nd.array(r, device=device)[5:0:-1, :, 8:1:-1], r[5:0:-1, :, 8:1:-1]))
     b = rand(3, 1, seed=seed + 4)
-    out.append(("broadcast", nd.array(b, device=device).broadcast_to((5, 3, 7)),
-                np.broadcast_to(b, (5, 3, 7))))
+    out.append(("broadcast", nd.array(b, device=device).broadcast_to((5, 3, 7)), np.broadcast_to(b, (5, 3, 7))))
     return out
 
 
@@ -53,6 +49,7 @@ def close(a, expected, rtol=1e-5, atol=1e-6):
 
 
 # ---------------------------------------------------------------- devices and construction
+
 
 def test_devices_have_the_course_names():
     assert [d.name for d in nd.all_devices()] == ["cpu", "cuda", "cpu_numpy"]
@@ -72,9 +69,21 @@ def test_a_device_without_its_backend_says_why():
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_device_exposes_its_backend_functions(device):
-    for name in ("Array", "from_numpy", "to_numpy", "fill", "compact", "ewise_setitem",
-                 "scalar_setitem", "ewise_add", "scalar_ge", "ewise_tanh", "matmul",
-                 "reduce_sum", "reduce_max"):
+    for name in (
+        "Array",
+        "from_numpy",
+        "to_numpy",
+        "fill",
+        "compact",
+        "ewise_setitem",
+        "scalar_setitem",
+        "ewise_add",
+        "scalar_ge",
+        "ewise_tanh",
+        "matmul",
+        "reduce_sum",
+        "reduce_max",
+    ):
         assert callable(getattr(device, name)), name
 
 
@@ -121,6 +130,7 @@ def test_to_moves_values_between_devices(device):
 
 # ---------------------------------------------------------------- views
 
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_reshape_is_a_view_with_compact_strides(device):
     a = nd.array(rand(4, 6), device=device)
@@ -160,21 +170,23 @@ def test_broadcast_to_sets_stride_zero(device):
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("index, expected", [
-    ((slice(1, 5, 2), slice(None)), ((2, 7), (14, 1), 7)),
-    ((2, slice(3, 7)), ((1, 4), (7, 1), 17)),
-    ((slice(None, None, -1), slice(6, 0, -3)), ((6, 2), (-7, -3), 41)),
-    ((slice(-2, None), -1), ((2, 1), (7, 1), 34)),
-    ((slice(4, 2),), ((0, 7), (7, 1), 28)),
-])
+@pytest.mark.parametrize(
+    "index, expected",
+    [
+        ((slice(1, 5, 2), slice(None)), ((2, 7), (14, 1), 7)),
+        ((2, slice(3, 7)), ((1, 4), (7, 1), 17)),
+        ((slice(None, None, -1), slice(6, 0, -3)), ((6, 2), (-7, -3), 41)),
+        ((slice(-2, None), -1), ((2, 1), (7, 1), 34)),
+        ((slice(4, 2),), ((0, 7), (7, 1), 28)),
+    ],
+)
 def test_getitem_is_a_view_with_shape_strides_offset(device, index, expected):
     x = rand(6, 7)
     a = nd.array(x, device=device)
     v = a[index]
     assert (v.shape, v.strides, v._offset) == expected
     assert v._handle.ptr() == a._handle.ptr()
-    numpy_index = tuple(slice(i, i + 1 if i != -1 else None) if isinstance(i, int) else i
-                        for i in index)
+    numpy_index = tuple(slice(i, i + 1 if i != -1 else None) if isinstance(i, int) else i for i in index)
     close(v, x[numpy_index])
 
 
@@ -276,8 +288,8 @@ def test_scalar_ops_match_numpy(device, kind):
     close(a >= 0.0, (x >= 0).astype(np.float32))
     close(a < 0.2, (x < 0.2).astype(np.float32))
     pos, xp = a * a + 0.5, x * x + 0.5
-    close(pos ** 1.5, xp ** 1.5, rtol=1e-5)
-    close(pos ** 2.0, xp ** 2.0)
+    close(pos**1.5, xp**1.5, rtol=1e-5)
+    close(pos**2.0, xp**2.0)
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -285,7 +297,7 @@ def test_ewise_power_and_functions_match_numpy(device):
     a, x = view(device, "permuted")
     pos, xp = a * a + 0.5, x * x + 0.5
     b, y = view(device, "reversed", seed=3)
-    close(pos ** b, xp ** y, rtol=2e-5)
+    close(pos**b, xp**y, rtol=2e-5)
     close(nd.log(pos), np.log(xp))
     close(nd.exp(a), np.exp(x), rtol=2e-6)
     close(nd.tanh(a), np.tanh(x))
@@ -301,6 +313,7 @@ def matmul_kernel(request, monkeypatch):
     """On cuda(), run matmul through each of the two kernels (other devices ignore it)."""
     if nd.cuda().enabled():
         from needle_core.backend_ndarray import ndarray_backend_cuda
+
         monkeypatch.setattr(ndarray_backend_cuda, "MATMUL", request.param)
     return request.param
 
@@ -320,8 +333,8 @@ def test_matmul_of_views(device, matmul_kernel):
     if device.name != "cuda" and matmul_kernel == "matmul_naive":
         pytest.skip("one kernel choice is enough off cuda()")
     x, y = rand(9, 21), rand(13, 30, seed=1)
-    a = nd.array(x, device=device).permute((1, 0))         # (21, 9)
-    b = nd.array(y, device=device)[2:11, ::3]              # (9, 10)
+    a = nd.array(x, device=device).permute((1, 0))  # (21, 9)
+    b = nd.array(y, device=device)[2:11, ::3]  # (9, 10)
     close(a @ b, x.T @ y[2:11, ::3], rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="matmul"):
         a @ a
@@ -338,8 +351,7 @@ def test_matmul_of_views(device, matmul_kernel):
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_sum_and_max_match_numpy(device, kind, axis, keepdims):
     a, x = view(device, kind)
-    close(a.sum(axis=axis, keepdims=keepdims), x.sum(axis=axis, keepdims=keepdims), rtol=1e-5,
-          atol=1e-5)
+    close(a.sum(axis=axis, keepdims=keepdims), x.sum(axis=axis, keepdims=keepdims), rtol=1e-5, atol=1e-5)
     close(a.max(axis=axis, keepdims=keepdims), x.max(axis=axis, keepdims=keepdims), rtol=0, atol=0)
 
 
@@ -359,24 +371,32 @@ def test_elementwise_on_sizes_around_a_block(device):
         x, y = rand(n), rand(n, seed=1)
         a, b = nd.array(x, device=device), nd.array(y, device=device)
         close(a * b + a, x * y + x)
-        close(a[n // 2:].compact(), x[n // 2:], rtol=0, atol=0)
+        close(a[n // 2 :].compact(), x[n // 2 :], rtol=0, atol=0)
 
 
 # ---------------------------------------------------------------- array_api: what the autograd ops call
 
+
 @pytest.mark.parametrize("device", DEVICES)
 def test_array_api_gives_numpy_results_for_ndarrays(device):
     from needle_core.backend_ndarray import array_api as api
+
     x, y = rand(2, 3, 4) ** 2 + 0.5, rand(2, 3, 4, seed=1)
     a, b = nd.array(x, device=device), nd.array(y, device=device)
     m, w = rand(4, 5, seed=2), rand(3, 4, 5, seed=3)
     cases = [
-        (lambda api, p, q: api.add(p, q), x, y), (lambda api, p, q: api.subtract(2.0, q), x, y),
-        (lambda api, p, q: api.multiply(p, q), x, y), (lambda api, p, q: api.divide(1.0, p), x, y),
-        (lambda api, p, q: api.power(p, q), x, y), (lambda api, p, q: api.power(2.0, q), x, y),
-        (lambda api, p, q: api.negative(p), x, y), (lambda api, p, q: api.maximum(q, 0.0), x, y),
-        (lambda api, p, q: api.log(p), x, y), (lambda api, p, q: api.exp(q), x, y),
-        (lambda api, p, q: api.tanh(q), x, y), (lambda api, p, q: api.sin(q), x, y),
+        (lambda api, p, q: api.add(p, q), x, y),
+        (lambda api, p, q: api.subtract(2.0, q), x, y),
+        (lambda api, p, q: api.multiply(p, q), x, y),
+        (lambda api, p, q: api.divide(1.0, p), x, y),
+        (lambda api, p, q: api.power(p, q), x, y),
+        (lambda api, p, q: api.power(2.0, q), x, y),
+        (lambda api, p, q: api.negative(p), x, y),
+        (lambda api, p, q: api.maximum(q, 0.0), x, y),
+        (lambda api, p, q: api.log(p), x, y),
+        (lambda api, p, q: api.exp(q), x, y),
+        (lambda api, p, q: api.tanh(q), x, y),
+        (lambda api, p, q: api.sin(q), x, y),
         (lambda api, p, q: api.cos(q), x, y),
         (lambda api, p, q: api.sum(p, axis=(0, 2)), x, y),
         (lambda api, p, q: api.sum(p, axis=1, keepdims=True), x, y),
@@ -384,8 +404,8 @@ def test_array_api_gives_numpy_results_for_ndarrays(device):
         (lambda api, p, q: api.reshape(api.swapaxes(p, 0, 2), (-1, 6)), x, y),
         (lambda api, p, q: api.transpose(p, (1, 2, 0)), x, y),
         (lambda api, p, q: api.broadcast_to(p, (5, 2, 3, 4)), x, y),
-        (lambda api, p, q: api.matmul(p, q), x, m),                       # batched @ matrix
-        (lambda api, p, q: api.matmul(api.swapaxes(q, 1, 2), p), m, w),   # batched views
+        (lambda api, p, q: api.matmul(p, q), x, m),  # batched @ matrix
+        (lambda api, p, q: api.matmul(api.swapaxes(q, 1, 2), p), m, w),  # batched views
     ]
     for i, (fn, p, q) in enumerate(cases):
         expected = fn(np, p, q)
@@ -393,7 +413,7 @@ def test_array_api_gives_numpy_results_for_ndarrays(device):
         assert isinstance(got, nd.NDArray), i
         np.testing.assert_allclose(got.numpy(), expected, rtol=2e-5, atol=1e-5, err_msg=f"case {i}")
     assert api.float32 is np.float32
-    np.testing.assert_array_equal(api.sqrt(np.float32([4.0])), [2.0])   # numpy's own, for numpy
+    np.testing.assert_array_equal(api.sqrt(np.float32([4.0])), [2.0])  # numpy's own, for numpy
     with pytest.raises(TypeError, match="no NDArray version"):
         api.sqrt(a)
     assert isinstance(api.add(b, a), nd.NDArray)

@@ -16,9 +16,13 @@ from grader.assignments import available
 PROPERTIES = {
     # property: (how a test cell checks it, how a statement says it)
     "float32": (re.compile(r"dtype\s*==\s*np\.float32"), re.compile(r"float32")),
-    "input unchanged": (re.compile(r"must not modify|changed the (array|logits)|but \w+ changed"
-                                   r"|changed during the call|but they changed"),
-                        re.compile(r"not (modify|change)|unchanged|a new array", re.I)),
+    "input unchanged": (
+        re.compile(
+            r"must not modify|changed the (array|logits)|but \w+ changed"
+            r"|changed during the call|but they changed"
+        ),
+        re.compile(r"not (modify|change)|unchanged|a new array", re.I),
+    ),
     "in place": (re.compile(r"in place"), re.compile(r"in place", re.I)),
 }
 GRADE_ID = re.compile(r"test_(\w+?)_(visible|hidden)")
@@ -66,4 +70,5 @@ def test_a_graded_property_is_stated_next_to_the_function(path, index, function,
     said = PROPERTIES[prop][1]
     markdown = [c.source for c in nb.cells[:index] if c.cell_type == "markdown" and f"`{function}" in c.source]
     assert any(said.search(text) for text in markdown), (
-        f"{path.name}: a test of `{function}` checks '{prop}', but no text of the notebook about `{function}` says so")
+        f"{path.name}: a test of `{function}` checks '{prop}', but no text of the notebook about `{function}` says so"
+    )

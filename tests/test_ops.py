@@ -30,8 +30,8 @@ UNARY = {
     "add_scalar": (lambda a: ndl.add_scalar(a, 1.5), lambda a: a + 1.5, False),
     "mul_scalar": (lambda a: ndl.mul_scalar(a, -2.5), lambda a: a * -2.5, False),
     "divide_scalar": (lambda a: ndl.divide_scalar(a, 3.0), lambda a: a / 3.0, False),
-    "power_scalar_3": (lambda a: ndl.power_scalar(a, 3), lambda a: a ** 3, False),
-    "power_scalar_-2": (lambda a: ndl.power_scalar(a, -2), lambda a: a ** -2.0, False),
+    "power_scalar_3": (lambda a: ndl.power_scalar(a, 3), lambda a: a**3, False),
+    "power_scalar_-2": (lambda a: ndl.power_scalar(a, -2), lambda a: a**-2.0, False),
     "power_scalar_0.5": (lambda a: ndl.power_scalar(a, 0.5), np.sqrt, True),
 }
 
@@ -44,6 +44,7 @@ BINARY = {
 
 
 # ---------------------------------------------------------------- element-wise ops
+
 
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("name", UNARY)
@@ -72,8 +73,7 @@ def test_binary_op_forward_matches_numpy(name, shape):
 @pytest.mark.parametrize("name", BINARY)
 def test_binary_op_gradient_matches_numerical(name, shape):
     fn, _, positive = BINARY[name]
-    check_tensor_gradient(fn, *inputs(shape, shape, positive=positive), name=name,
-                          argnames=["a", "b"])
+    check_tensor_gradient(fn, *inputs(shape, shape, positive=positive), name=name, argnames=["a", "b"])
 
 
 def test_relu_gradient_is_the_step_function():
@@ -91,8 +91,7 @@ SUM_AXES = [None, 0, 1, 2, -1, (0, 2), (1,), (0, 1, 2), ()]
 def test_summation_forward_matches_numpy(axes):
     (a,) = inputs((2, 3, 4))
     np_axes = axes if axes is None or isinstance(axes, int) else tuple(axes)
-    np.testing.assert_allclose(ndl.summation(ndl.Tensor(a), axes=axes).numpy(),
-                               np.sum(a, axis=np_axes), rtol=1e-12)
+    np.testing.assert_allclose(ndl.summation(ndl.Tensor(a), axes=axes).numpy(), np.sum(a, axis=np_axes), rtol=1e-12)
 
 
 @pytest.mark.parametrize("axes", SUM_AXES)
@@ -124,8 +123,7 @@ BROADCASTS = [
 @pytest.mark.parametrize("shape, new_shape", BROADCASTS)
 def test_broadcast_to_forward_matches_numpy(shape, new_shape):
     (a,) = inputs(shape)
-    np.testing.assert_array_equal(ndl.broadcast_to(ndl.Tensor(a), new_shape).numpy(),
-                                  np.broadcast_to(a, new_shape))
+    np.testing.assert_array_equal(ndl.broadcast_to(ndl.Tensor(a), new_shape).numpy(), np.broadcast_to(a, new_shape))
 
 
 @pytest.mark.parametrize("shape, new_shape", BROADCASTS)
@@ -133,15 +131,15 @@ def test_broadcast_to_gradient_matches_numerical(shape, new_shape):
     check_tensor_gradient(ndl.broadcast_to, *inputs(shape), shape=new_shape)
 
 
-@pytest.mark.parametrize("shape, target", [
-    ((2, 3, 4), (4,)), ((2, 3, 4), (3, 1)), ((2, 3, 4), (1, 3, 4)), ((3, 4), ()),
-    ((5, 1), (1,)), ((3, 4), (3, 4))])
+@pytest.mark.parametrize(
+    "shape, target",
+    [((2, 3, 4), (4,)), ((2, 3, 4), (3, 1)), ((2, 3, 4), (1, 3, 4)), ((3, 4), ()), ((5, 1), (1,)), ((3, 4), (3, 4))],
+)
 def test_sum_to_shape_undoes_broadcasting(shape, target):
     (a,) = inputs(shape)
     out = ndl.sum_to_shape(ndl.Tensor(a), target)
     added = len(shape) - len(target)
-    axes = tuple(range(added)) + tuple(added + i for i, n in enumerate(target)
-                                       if n == 1 and shape[added + i] != 1)
+    axes = tuple(range(added)) + tuple(added + i for i, n in enumerate(target) if n == 1 and shape[added + i] != 1)
     assert out.shape == target
     np.testing.assert_allclose(out.numpy(), a.sum(axis=axes).reshape(target), rtol=1e-12)
 
@@ -158,8 +156,14 @@ def test_reshape_forward_and_gradient(shape, new_shape):
     check_tensor_gradient(ndl.reshape, a, shape=new_shape)
 
 
-TRANSPOSES = [((3, 4), None), ((2, 3, 4), None), ((2, 3, 4), (0, 2)), ((3, 4), (1, 0)),
-              ((2, 3, 4, 5), (-1, 0)), ((2, 3, 4), (1, 1))]
+TRANSPOSES = [
+    ((3, 4), None),
+    ((2, 3, 4), None),
+    ((2, 3, 4), (0, 2)),
+    ((3, 4), (1, 0)),
+    ((2, 3, 4, 5), (-1, 0)),
+    ((2, 3, 4), (1, 1)),
+]
 
 
 @pytest.mark.parametrize("shape, axes", TRANSPOSES)
@@ -207,14 +211,16 @@ def test_matmul_gradient_of_broadcast_operand_sums_over_batch():
 FLOAT32_CASES = (
     [(name, fn, 1) for name, (fn, _, _) in UNARY.items()]
     + [(name, fn, 2) for name, (fn, _, _) in BINARY.items()]
-    + [("summation", lambda a: ndl.summation(a, axes=(1,)), 1),
-       ("summation_all", ndl.summation, 1),
-       ("broadcast_to", lambda a: ndl.broadcast_to(ndl.reshape(a, (3, 1, 4)), (3, 2, 4)), 1),
-       ("transpose", ndl.transpose, 1),
-       ("matmul", lambda a, b: a @ ndl.transpose(b), 2),
-       ("scalar_from_numpy_float64", lambda a: a * np.float64(2.0) / np.float64(3.0) - np.float64(1.0), 1),
-       ("rtruediv", lambda a: 2.0 / a, 1),
-       ("rsub", lambda a: 1.0 - a, 1)]
+    + [
+        ("summation", lambda a: ndl.summation(a, axes=(1,)), 1),
+        ("summation_all", ndl.summation, 1),
+        ("broadcast_to", lambda a: ndl.broadcast_to(ndl.reshape(a, (3, 1, 4)), (3, 2, 4)), 1),
+        ("transpose", ndl.transpose, 1),
+        ("matmul", lambda a, b: a @ ndl.transpose(b), 2),
+        ("scalar_from_numpy_float64", lambda a: a * np.float64(2.0) / np.float64(3.0) - np.float64(1.0), 1),
+        ("rtruediv", lambda a: 2.0 / a, 1),
+        ("rsub", lambda a: 1.0 - a, 1),
+    ]
 )
 
 
@@ -231,29 +237,51 @@ def test_op_and_its_gradient_keep_the_dtype(name, fn, arity, dtype):
 
 # ---------------------------------------------------------------- clear errors for bad input
 
-@pytest.mark.parametrize("build, message", [
-    (lambda: ndl.matmul(ndl.Tensor(np.ones((3, 4))), ndl.Tensor(np.ones((5, 6)))),
-     r"matmul: shapes \(3, 4\) and \(5, 6\)"),
-    (lambda: ndl.matmul(ndl.Tensor(np.ones((2, 3, 4))), ndl.Tensor(np.ones((3, 4, 5)))),
-     r"matmul: .*batch axes \(2,\) and \(3,\)"),
-    (lambda: ndl.matmul(ndl.Tensor(np.ones(4)), ndl.Tensor(np.ones((4, 5)))),
-     r"matmul: shapes \(4,\) and \(4, 5\)"),
-    (lambda: ndl.broadcast_to(ndl.Tensor(np.ones((3, 2))), (3, 4)),
-     r"broadcast_to: cannot broadcast shape \(3, 2\) to \(3, 4\)"),
-    (lambda: ndl.broadcast_to(ndl.Tensor(np.ones((2, 3))), (3,)),
-     r"broadcast_to: cannot broadcast shape \(2, 3\) to \(3,\)"),
-    (lambda: ndl.transpose(ndl.Tensor(np.ones((3, 4))), (0, 2)),
-     r"transpose: axis 2 is out of range for shape \(3, 4\)"),
-    (lambda: ndl.transpose(ndl.Tensor(np.ones(3))), r"transpose: shape \(3,\)"),
-    (lambda: ndl.transpose(ndl.Tensor(np.ones((3, 4))), (0, 1, 2)), r"transpose: axes must be a pair"),
-    (lambda: ndl.add(ndl.Tensor(np.ones((3, 1))), ndl.Tensor(np.ones((3, 4)))),
-     r"add: operands have shapes \(3, 1\) and \(3, 4\)"),
-    (lambda: ndl.Tensor(np.ones((2, 3))) * ndl.Tensor(np.ones(3)), r"multiply: operands have shapes"),
-    (lambda: ndl.reshape(ndl.Tensor(np.ones((2, 3))), (4,)),
-     r"reshape: cannot reshape shape \(2, 3\) \(6 elements\) into \(4,\)"),
-    (lambda: ndl.summation(ndl.Tensor(np.ones((2, 3))), axes=2),
-     r"summation: axis 2 is out of range for shape \(2, 3\)"),
-])
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (
+            lambda: ndl.matmul(ndl.Tensor(np.ones((3, 4))), ndl.Tensor(np.ones((5, 6)))),
+            r"matmul: shapes \(3, 4\) and \(5, 6\)",
+        ),
+        (
+            lambda: ndl.matmul(ndl.Tensor(np.ones((2, 3, 4))), ndl.Tensor(np.ones((3, 4, 5)))),
+            r"matmul: .*batch axes \(2,\) and \(3,\)",
+        ),
+        (
+            lambda: ndl.matmul(ndl.Tensor(np.ones(4)), ndl.Tensor(np.ones((4, 5)))),
+            r"matmul: shapes \(4,\) and \(4, 5\)",
+        ),
+        (
+            lambda: ndl.broadcast_to(ndl.Tensor(np.ones((3, 2))), (3, 4)),
+            r"broadcast_to: cannot broadcast shape \(3, 2\) to \(3, 4\)",
+        ),
+        (
+            lambda: ndl.broadcast_to(ndl.Tensor(np.ones((2, 3))), (3,)),
+            r"broadcast_to: cannot broadcast shape \(2, 3\) to \(3,\)",
+        ),
+        (
+            lambda: ndl.transpose(ndl.Tensor(np.ones((3, 4))), (0, 2)),
+            r"transpose: axis 2 is out of range for shape \(3, 4\)",
+        ),
+        (lambda: ndl.transpose(ndl.Tensor(np.ones(3))), r"transpose: shape \(3,\)"),
+        (lambda: ndl.transpose(ndl.Tensor(np.ones((3, 4))), (0, 1, 2)), r"transpose: axes must be a pair"),
+        (
+            lambda: ndl.add(ndl.Tensor(np.ones((3, 1))), ndl.Tensor(np.ones((3, 4)))),
+            r"add: operands have shapes \(3, 1\) and \(3, 4\)",
+        ),
+        (lambda: ndl.Tensor(np.ones((2, 3))) * ndl.Tensor(np.ones(3)), r"multiply: operands have shapes"),
+        (
+            lambda: ndl.reshape(ndl.Tensor(np.ones((2, 3))), (4,)),
+            r"reshape: cannot reshape shape \(2, 3\) \(6 elements\) into \(4,\)",
+        ),
+        (
+            lambda: ndl.summation(ndl.Tensor(np.ones((2, 3))), axes=2),
+            r"summation: axis 2 is out of range for shape \(2, 3\)",
+        ),
+    ],
+)
 def test_bad_shapes_raise_value_error_naming_op_and_shapes(build, message):
     with pytest.raises(ValueError, match=message):
         build()
@@ -266,40 +294,45 @@ def test_scalar_op_with_an_array_raises_type_error():
 
 # ---------------------------------------------------------------- the checker catches planted bugs
 
+
 class MatMulMissingTranspose(MatMul):
     def gradient(self, out_grad, node):
         a, b = node.inputs
-        return out_grad @ b, ndl.transpose(a) @ out_grad   # should be out_grad @ bᵀ
+        return out_grad @ b, ndl.transpose(a) @ out_grad  # should be out_grad @ bᵀ
 
 
 class BroadcastForgetsToSum(BroadcastTo):
     def gradient(self, out_grad, node):
-        return out_grad                                     # should sum over the broadcast axes
+        return out_grad  # should sum over the broadcast axes
 
 
 class SummationForgetsToBroadcast(Summation):
     def gradient(self, out_grad, node):
-        return ndl.reshape(out_grad, (3, 1))                # right shape only when a is (3, 1)
+        return ndl.reshape(out_grad, (3, 1))  # right shape only when a is (3, 1)
 
 
 class MulSwapsGradients(EWiseMul):
     def gradient(self, out_grad, node):
         a, b = node.inputs
-        return out_grad * a, out_grad * b                   # should be (out_grad·b, out_grad·a)
+        return out_grad * a, out_grad * b  # should be (out_grad·b, out_grad·a)
 
 
 class LogGradientMultiplies(Log):
     def gradient(self, out_grad, node):
-        return out_grad * node.inputs[0]                    # should divide
+        return out_grad * node.inputs[0]  # should divide
 
 
-@pytest.mark.parametrize("planted, shapes, kwargs, positive", [
-    (MatMulMissingTranspose, [(4, 4), (4, 4)], {}, False),
-    (BroadcastForgetsToSum, [(3, 1)], {"shape": (3, 4)}, False),
-    (SummationForgetsToBroadcast, [(3, 4)], {"axes": (1,)}, False),
-    (MulSwapsGradients, [(3, 4), (3, 4)], {}, False),
-    (LogGradientMultiplies, [(3, 4)], {}, True),
-], ids=lambda p: getattr(p, "__name__", ""))
+@pytest.mark.parametrize(
+    "planted, shapes, kwargs, positive",
+    [
+        (MatMulMissingTranspose, [(4, 4), (4, 4)], {}, False),
+        (BroadcastForgetsToSum, [(3, 1)], {"shape": (3, 4)}, False),
+        (SummationForgetsToBroadcast, [(3, 4)], {"axes": (1,)}, False),
+        (MulSwapsGradients, [(3, 4), (3, 4)], {}, False),
+        (LogGradientMultiplies, [(3, 4)], {}, True),
+    ],
+    ids=lambda p: getattr(p, "__name__", ""),
+)
 def test_gradcheck_catches_planted_wrong_gradient(planted, shapes, kwargs, positive):
     def fn(*tensors):
         return planted(**kwargs)(*tensors)
@@ -310,37 +343,50 @@ def test_gradcheck_catches_planted_wrong_gradient(planted, shapes, kwargs, posit
 
 # ---------------------------------------------------------------- what the course's needle accepts
 
-@pytest.mark.parametrize("name, build, expected", [
-    ("add_scalar", lambda a, c: ndl.add_scalar(a, c), lambda a: a + 2.0),
-    ("mul_scalar", lambda a, c: ndl.mul_scalar(a, c), lambda a: a * 2.0),
-    ("divide_scalar", lambda a, c: ndl.divide_scalar(a, c), lambda a: a / 2.0),
-    ("power_scalar", lambda a, c: ndl.power_scalar(a, c), lambda a: a ** 2.0),
-])
-@pytest.mark.parametrize("scalar", [np.array([2.0]), np.array([[2.0]]), np.array(2.0),
-                                    np.array([2.0], dtype=np.float32)],
-                         ids=["(1,)", "(1,1)", "()", "f32"])
+
+@pytest.mark.parametrize(
+    "name, build, expected",
+    [
+        ("add_scalar", lambda a, c: ndl.add_scalar(a, c), lambda a: a + 2.0),
+        ("mul_scalar", lambda a, c: ndl.mul_scalar(a, c), lambda a: a * 2.0),
+        ("divide_scalar", lambda a, c: ndl.divide_scalar(a, c), lambda a: a / 2.0),
+        ("power_scalar", lambda a, c: ndl.power_scalar(a, c), lambda a: a**2.0),
+    ],
+)
+@pytest.mark.parametrize(
+    "scalar",
+    [np.array([2.0]), np.array([[2.0]]), np.array(2.0), np.array([2.0], dtype=np.float32)],
+    ids=["(1,)", "(1,1)", "()", "f32"],
+)
 def test_scalar_op_accepts_a_one_element_array(name, build, expected, scalar):
     a = random_input((3, 4), seed=1, positive=True).astype(np.float32)
     out = build(ndl.Tensor(a), scalar)
-    assert out.dtype == np.float32 and out.shape == (3, 4)   # a float64 array must not upcast
+    assert out.dtype == np.float32 and out.shape == (3, 4)  # a float64 array must not upcast
     assert isinstance(out.op.scalar, float) and out.op.scalar == 2.0
     np.testing.assert_allclose(out.numpy(), expected(a), rtol=1e-6)
 
 
 def test_scalar_op_with_a_one_element_array_has_the_scalar_gradient():
-    check_tensor_gradient(lambda a: ndl.power_scalar(ndl.divide_scalar(a, np.array([4.0])),
-                                                     np.array([3])),
-                          random_input((2, 3)), name="power_scalar")
+    check_tensor_gradient(
+        lambda a: ndl.power_scalar(ndl.divide_scalar(a, np.array([4.0])), np.array([3])),
+        random_input((2, 3)),
+        name="power_scalar",
+    )
 
 
 def test_scalar_op_with_a_longer_array_names_its_shape():
-    with pytest.raises(TypeError,
-                       match=r"divide_scalar: .*one-element array, got ndarray of shape \(2,\)"):
+    with pytest.raises(TypeError, match=r"divide_scalar: .*one-element array, got ndarray of shape \(2,\)"):
         ndl.divide_scalar(ndl.Tensor(np.ones(3)), np.ones(2))
 
 
-POWER_BROADCAST_SHAPES = [((3, 4), (4,)), ((3, 1), (1, 4)), ((4,), (2, 3, 4)), ((), (3, 2)),
-                          ((2, 3, 1), (3, 5)), ((3, 4), ())]
+POWER_BROADCAST_SHAPES = [
+    ((3, 4), (4,)),
+    ((3, 1), (1, 4)),
+    ((4,), (2, 3, 4)),
+    ((), (3, 2)),
+    ((2, 3, 1), (3, 5)),
+    ((3, 4), ()),
+]
 
 
 @pytest.mark.parametrize("a_shape, b_shape", POWER_BROADCAST_SHAPES)
@@ -353,8 +399,9 @@ def test_power_broadcasts_its_operands_as_numpy_does(a_shape, b_shape):
 
 @pytest.mark.parametrize("a_shape, b_shape", POWER_BROADCAST_SHAPES)
 def test_power_gradients_are_summed_back_to_each_operand(a_shape, b_shape):
-    reports = check_tensor_gradient(ndl.power, *inputs(a_shape, b_shape, positive=True),
-                                    name="power", argnames=["a", "b"])
+    reports = check_tensor_gradient(
+        ndl.power, *inputs(a_shape, b_shape, positive=True), name="power", argnames=["a", "b"]
+    )
     assert len(reports) == 2
 
 
@@ -375,7 +422,7 @@ def test_power_of_shapes_that_do_not_broadcast_names_both():
 def test_power_with_a_number_keeps_the_tensor_dtype(dtype):
     a = random_input((3, 4), positive=True)
     x = ndl.Tensor(a, dtype=dtype)
-    for out, expected in ((ndl.power(x, 2.5), a ** 2.5), (ndl.power(2.0, x), 2.0 ** a)):
+    for out, expected in ((ndl.power(x, 2.5), a**2.5), (ndl.power(2.0, x), 2.0**a)):
         assert out.dtype == dtype and out.shape == (3, 4)
         rtol = 1e-5 if dtype == "float32" else 1e-12
         np.testing.assert_allclose(out.numpy(), expected, rtol=rtol)

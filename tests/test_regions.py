@@ -20,14 +20,14 @@ class Box:
         ### END SOLUTION
 '''
 
-CU = '''\
+CU = """\
 __global__ void ScalarAdd(const float* a, float val, float* out, size_t size) {
   size_t gid = blockIdx.x * blockDim.x + threadIdx.x;
   /// BEGIN SOLUTION a4
   if (gid < size) out[gid] = a[gid] + val;
   /// END SOLUTION
 }
-'''
+"""
 
 
 def test_finds_tags_and_enclosing_functions():
@@ -58,12 +58,15 @@ def test_fill_restores_the_stripped_text():
     assert "total = a + b" in partly and "return self.w * self.h" not in partly
 
 
-@pytest.mark.parametrize("text,problem", [
-    ("    ### BEGIN SOLUTION a1\n    x = 1\n", "never closed"),
-    ("    x = 1\n    ### END SOLUTION\n", "without a BEGIN"),
-    ("    ### BEGIN SOLUTION\n    ### END SOLUTION\n", "needs an assignment tag"),
-    ("### BEGIN SOLUTION a1\n### BEGIN SOLUTION a1\n### END SOLUTION\n", "inside the region"),
-])
+@pytest.mark.parametrize(
+    "text,problem",
+    [
+        ("    ### BEGIN SOLUTION a1\n    x = 1\n", "never closed"),
+        ("    x = 1\n    ### END SOLUTION\n", "without a BEGIN"),
+        ("    ### BEGIN SOLUTION\n    ### END SOLUTION\n", "needs an assignment tag"),
+        ("### BEGIN SOLUTION a1\n### BEGIN SOLUTION a1\n### END SOLUTION\n", "inside the region"),
+    ],
+)
 def test_malformed_markers_are_reported_with_the_line(text, problem):
     with pytest.raises(RegionError, match=problem):
         find_regions(text, "###", "m.py")

@@ -23,33 +23,42 @@ from grader.sandbox import Sandbox
 
 HOSTILE = samples.load_file(Path(__file__).parent / "hostile" / "a1.toml")
 ESCAPE_PORT = 47613
-ESCAPES = [Path("/tmp/needle-escape-tmp"), Path("/tmp/needle-escape-child"),
-           Path.home() / ".ipython/profile_default/startup/00-needle-escape.py",
-           Path.home() / "needle-escape-home", Path("/work/needle-escape-work")]
+ESCAPES = [
+    Path("/tmp/needle-escape-tmp"),
+    Path("/tmp/needle-escape-child"),
+    Path.home() / ".ipython/profile_default/startup/00-needle-escape.py",
+    Path.home() / "needle-escape-home",
+    Path("/work/needle-escape-work"),
+]
 
 needs_sandbox = pytest.mark.skipif(
     not Sandbox(Path("/"), Path("/")).isolated and not os.environ.get("CI"),
-    reason="bubblewrap cannot create namespaces on this machine (CI installs it and always runs these)")
+    reason="bubblewrap cannot create namespaces on this machine (CI installs it and always runs these)",
+)
 
 
 # ------------------------------------------------------------------ the sandbox itself (fast)
+
 
 def run_inside(tmp_path, code: str) -> subprocess.CompletedProcess:
     work, out = tmp_path / "work", tmp_path / "out"
     work.mkdir(exist_ok=True)
     out.mkdir(exist_ok=True)
-    proc = Sandbox(work, out).popen([sys.executable, "-I", "-c", code],
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = Sandbox(work, out).popen(
+        [sys.executable, "-I", "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     output, _ = proc.communicate(timeout=60)
     return subprocess.CompletedProcess(proc.args, proc.returncode, output)
 
 
 @needs_sandbox
 def test_the_sandbox_sees_only_its_copy_the_environment_and_the_data(tmp_path):
-    code = (f"import os, sys; print(sorted(os.listdir({str(REPO)!r})) if os.path.isdir({str(REPO)!r}) else []); "
-            "print(os.getcwd()); "
-            f"print(os.path.exists({str(REPO / 'needle_core')!r}), os.path.exists({str(REPO / 'grader')!r})); "
-            "print(sorted(os.listdir('/datasets'))); print(len(os.listdir('/proc/1/fd')) >= 0, os.getpid() < 10)")
+    code = (
+        f"import os, sys; print(sorted(os.listdir({str(REPO)!r})) if os.path.isdir({str(REPO)!r}) else []); "
+        "print(os.getcwd()); "
+        f"print(os.path.exists({str(REPO / 'needle_core')!r}), os.path.exists({str(REPO / 'grader')!r})); "
+        "print(sorted(os.listdir('/datasets'))); print(len(os.listdir('/proc/1/fd')) >= 0, os.getpid() < 10)"
+    )
     result = run_inside(tmp_path, code)
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout
@@ -64,8 +73,10 @@ def test_the_sandbox_sees_only_its_copy_the_environment_and_the_data(tmp_path):
 def test_the_sandbox_writes_only_its_copy_and_a_private_tmp(tmp_path):
     target = tmp_path / "outside.txt"
     places = ["/submission/mine.txt", "/tmp/t.txt", str(target), "/datasets/x", "/usr/x", sys.prefix + "/x"]
-    code = (f"for p in {places!r}:\n    try:\n        open(p, 'w').write('x'); print('wrote', p)\n"
-            "    except OSError as e:\n        print('refused', p)")
+    code = (
+        f"for p in {places!r}:\n    try:\n        open(p, 'w').write('x'); print('wrote', p)\n"
+        "    except OSError as e:\n        print('refused', p)"
+    )
     result = run_inside(tmp_path, code)
     assert "wrote /submission/mine.txt" in result.stdout and "wrote /tmp/t.txt" in result.stdout
     assert result.stdout.count("refused") == 4, result.stdout
@@ -76,17 +87,18 @@ def test_the_sandbox_writes_only_its_copy_and_a_private_tmp(tmp_path):
 def test_the_sandbox_has_no_network_and_a_minimal_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(REPO))
     monkeypatch.setenv("NEEDLE_COURSE", str(tmp_path))
-    code = ("import os, socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=2); print('connected')\n"
-            "except OSError:\n    print('no network')\n"
-            "print(sorted(k for k in os.environ if k.startswith(('NEEDLE', 'PYTHONPATH', 'VIRTUAL'))))")
+    code = (
+        "import os, socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=2); print('connected')\n"
+        "except OSError:\n    print('no network')\n"
+        "print(sorted(k for k in os.environ if k.startswith(('NEEDLE', 'PYTHONPATH', 'VIRTUAL'))))"
+    )
     result = run_inside(tmp_path, code)
     assert result.stdout.splitlines() == ["no network", "[]"], result.stdout
 
 
 @needs_sandbox
 def test_every_process_dies_with_the_sandbox(tmp_path):
-    code = ("import subprocess, sys\n"
-            "subprocess.Popen(['sleep', '919'], start_new_session=True)\nprint('started')")
+    code = "import subprocess, sys\nsubprocess.Popen(['sleep', '919'], start_new_session=True)\nprint('started')"
     result = run_inside(tmp_path, code)
     assert "started" in result.stdout
     assert subprocess.run(["pgrep", "-f", "sleep 919"], capture_output=True).returncode == 1
@@ -99,6 +111,7 @@ def test_without_bubblewrap_grading_runs_and_says_what_is_missing(tmp_path):
 
 
 # ------------------------------------------------------------------ the hostile corpus (slow)
+
 
 def _tree_digest(folder: Path) -> str:
     digest = hashlib.sha256()
@@ -152,10 +165,11 @@ def hostile_run(tmp_path_factory):
     before = {s: _tree_digest(course.root / "submitted" / s) for s in course.students(a)}
     listener = Listener(ESCAPE_PORT)
     saved = dict(os.environ)
-    os.environ.update(PYTHONPATH=str(REPO), NEEDLE_COURSE=str(course.root))   # must not reach kernels
+    os.environ.update(PYTHONPATH=str(REPO), NEEDLE_COURSE=str(course.root))  # must not reach kernels
     try:
-        results = autograde(course, a, limits=Limits(cell_timeout=15, submission_timeout=400, jobs=2),
-                            show_progress=False)
+        results = autograde(
+            course, a, limits=Limits(cell_timeout=15, submission_timeout=400, jobs=2), show_progress=False
+        )
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -181,7 +195,8 @@ def test_a_hostile_submission_scores_only_what_its_code_earns(hostile_run, sampl
     zero = _expected_zero(sample, cells)
     got_zero = {gid for gid, (score, best) in cells.items() if score == 0}
     assert got_zero == zero, f"{sample.name}: {graded.describe()}\n" + "\n".join(
-        f"  {c.grade_id}: {c.message[:200]}" for c in graded.cells if not c.trusted_passed)
+        f"  {c.grade_id}: {c.message[:200]}" for c in graded.cells if not c.trusted_passed
+    )
     assert {c.grade_id for c in graded.flags} == set(sample.flagged)
 
 
@@ -192,7 +207,7 @@ def test_classmates_and_the_gradebook_survive(hostile_run):
     a = get("a1")
     assert course.gradebook.is_file() and list((course.root / "backups").glob("gradebook-*.db"))
     assert gradebook.submission_score(course, a, "reference") == (13.0, 13.0)
-    assert gradebook.submission_score(course, a, "empty") == (0.0, 13.0)   # PYTHONPATH did not reach it
+    assert gradebook.submission_score(course, a, "empty") == (0.0, 13.0)  # PYTHONPATH did not reach it
     assert set(results) == set(course.students(a))
     for student in course.students(a):
         assert gradebook.submission_score(course, a, student) is not None
@@ -245,6 +260,7 @@ def test_a_missing_file_scores_zero_with_a_reason(hostile_run):
 @needs_sandbox
 def test_the_report_flags_forged_notebook_verdicts(hostile_run):
     import json
+
     course, _, _, _ = hostile_run
     report = json.loads((course.root / "reports" / "a1_softmax_regression.json").read_text())
     flagged = {s["student"]: {f["cell"] for f in s["flagged"]} for s in report["submissions"] if s["flagged"]}

@@ -19,6 +19,7 @@ from needle_core.gradcheck import check_gradient, numerical_gradient, random_inp
 
 # ---------------------------------------------------------------- helpers
 
+
 def write_idx(tmp_path, images, labels, image_magic=2051, label_magic=2049, label_count=None):
     """Write gzip-compressed IDX files for uint8 ``images`` (m, rows, cols) and ``labels``."""
     m, rows, cols = images.shape
@@ -70,6 +71,7 @@ def blobs():
 
 # ---------------------------------------------------------------- parse_mnist
 
+
 def test_parse_mnist_reads_pixels_row_major_scaled_to_unit_interval(tmp_path):
     images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4) * 10
     images[1, 2, 3] = 255
@@ -86,11 +88,14 @@ def test_parse_mnist_returns_writable_labels(tmp_path):
     assert y.tolist() == [9, 2, 3]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(image_magic=2049), "not an IDX image file"),
-    (dict(label_magic=2051), "not an IDX label file"),
-    (dict(label_count=2), "3 images but 2 labels"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(image_magic=2049), "not an IDX image file"),
+        (dict(label_magic=2051), "not an IDX label file"),
+        (dict(label_count=2), "3 images but 2 labels"),
+    ],
+)
 def test_parse_mnist_refuses_malformed_files(tmp_path, kwargs, message):
     files = write_idx(tmp_path, np.zeros((3, 2, 2)), [1, 2, 3], **kwargs)
     with pytest.raises(ValueError, match=message):
@@ -98,6 +103,7 @@ def test_parse_mnist_refuses_malformed_files(tmp_path, kwargs, message):
 
 
 # ---------------------------------------------------------------- softmax_loss and loss_err
+
 
 @pytest.mark.parametrize("scale", [1.0, 100.0, 1000.0])
 def test_softmax_loss_is_the_mean_cross_entropy(scale):
@@ -109,8 +115,7 @@ def test_softmax_loss_is_the_mean_cross_entropy(scale):
 
 
 def test_softmax_loss_of_uniform_logits_is_log_k():
-    assert simple_ml.softmax_loss(np.zeros((4, 10), np.float32), np.arange(4)) == \
-        pytest.approx(math.log(10), rel=1e-6)
+    assert simple_ml.softmax_loss(np.zeros((4, 10), np.float32), np.arange(4)) == pytest.approx(math.log(10), rel=1e-6)
 
 
 def test_loss_err_counts_rows_whose_largest_logit_is_not_the_label():
@@ -123,13 +128,16 @@ def test_loss_err_counts_rows_whose_largest_logit_is_not_the_label():
 
 # ---------------------------------------------------------------- softmax regression (a1)
 
+
 def test_softmax_regression_epoch_takes_sgd_steps_on_numerical_gradients_in_order(small_problem):
     X, y = small_problem
     theta = random_input((4, 3), seed=11) * 0.1
     expected = theta.copy()
-    for start in (0, 3, 6):   # the last minibatch has one example: its mean is over 1, not 3
+    for start in (0, 3, 6):  # the last minibatch has one example: its mean is over 1, not 3
+
         def loss(t, start=start):
-            return simple_ml.softmax_loss(X[start:start + 3] @ t, y[start:start + 3])
+            return simple_ml.softmax_loss(X[start : start + 3] @ t, y[start : start + 3])
+
         expected -= 0.2 * numerical_loss_gradient(loss, [expected], 0)
     same_object = theta
     assert simple_ml.softmax_regression_epoch(X, y, theta, lr=0.2, batch=3) is None
@@ -148,8 +156,7 @@ def test_softmax_regression_epoch_lowers_the_loss(blobs):
 
 def test_train_softmax_repeats_the_epoch_from_zero_and_records_each_epoch(blobs):
     X_tr, y_tr, X_te, y_te = blobs
-    theta, history = simple_ml.train_softmax(X_tr, y_tr, X_te, y_te, epochs=3, lr=0.1,
-                                             batch=40, show_progress=False)
+    theta, history = simple_ml.train_softmax(X_tr, y_tr, X_te, y_te, epochs=3, lr=0.1, batch=40, show_progress=False)
     expected = np.zeros((6, 3), dtype=np.float32)
     for _ in range(3):
         simple_ml.softmax_regression_epoch(X_tr, y_tr, expected, lr=0.1, batch=40)
@@ -163,12 +170,13 @@ def test_train_softmax_repeats_the_epoch_from_zero_and_records_each_epoch(blobs)
 
 # ---------------------------------------------------------------- the pieces of backprop (a2)
 
+
 def test_relu_and_its_derivative():
     A = np.array([[-2.0, 0.0, 3.0], [0.5, -0.1, 0.0]], dtype=np.float32)
     R, D = simple_ml.relu(A), simple_ml.relu_derivative(A)
     np.testing.assert_array_equal(R, [[0, 0, 3], [0.5, 0, 0]])
-    np.testing.assert_array_equal(D, [[0, 0, 1], [1, 0, 0]])   # 0 at the kink
-    assert R.dtype == D.dtype == np.float32 and A[0, 0] == -2.0   # A is left unchanged
+    np.testing.assert_array_equal(D, [[0, 0, 1], [1, 0, 0]])  # 0 at the kink
+    assert R.dtype == D.dtype == np.float32 and A[0, 0] == -2.0  # A is left unchanged
 
 
 @pytest.mark.parametrize("scale", [1.0, 1000.0])
@@ -189,9 +197,13 @@ def test_softmax_of_small_logits_is_exp_over_its_sum():
 
 def test_softmax_loss_gradient_matches_numerical():
     y = np.array([2, 0, 1, 1, 3])
-    check_gradient(lambda Z: simple_ml.softmax_loss(Z, y), [random_input((5, 4), seed=4)],
-                   lambda w, Z: [w * simple_ml.softmax_loss_gradient(Z, y)],
-                   name="softmax_loss_gradient", argnames=["Z"])
+    check_gradient(
+        lambda Z: simple_ml.softmax_loss(Z, y),
+        [random_input((5, 4), seed=4)],
+        lambda w, Z: [w * simple_ml.softmax_loss_gradient(Z, y)],
+        name="softmax_loss_gradient",
+        argnames=["Z"],
+    )
 
 
 def test_softmax_loss_gradient_leaves_the_logits_alone():
@@ -205,7 +217,7 @@ def test_init_mlp_shapes_scale_dtype_and_seed():
     weights = simple_ml.init_mlp([300, 200, 50, 10], seed=7)
     assert [w.shape for w in weights] == [(300, 200), (200, 50), (50, 10)]
     assert all(w.dtype == np.float32 for w in weights)
-    for w in weights:   # N(0, 1) / sqrt(columns): the standard deviation is 1/sqrt(columns)
+    for w in weights:  # N(0, 1) / sqrt(columns): the standard deviation is 1/sqrt(columns)
         assert w.std() * math.sqrt(w.shape[1]) == pytest.approx(1.0, rel=0.1)
     again = simple_ml.init_mlp([300, 200, 50, 10], seed=7)
     other = simple_ml.init_mlp([300, 200, 50, 10], seed=8)
@@ -221,7 +233,7 @@ def test_mlp_forward_returns_every_layer():
     assert len(Z) == 4 and Z[0] is X
     np.testing.assert_allclose(Z[1], np.maximum(X @ W[0], 0), rtol=1e-12)
     np.testing.assert_allclose(Z[2], np.maximum(Z[1] @ W[1], 0), rtol=1e-12)
-    np.testing.assert_allclose(Z[3], Z[2] @ W[2], rtol=1e-12)   # logits: no ReLU
+    np.testing.assert_allclose(Z[3], Z[2] @ W[2], rtol=1e-12)  # logits: no ReLU
     assert (Z[3] < 0).any() and (Z[1] == 0).any()
 
 
@@ -230,18 +242,23 @@ def test_mlp_gradients_match_numerical(small_problem, dims):
     X, y = small_problem
     weights = [random_input((a, b), seed=20 + i) for i, (a, b) in enumerate(zip(dims, dims[1:]))]
     assert all(g.shape == w.shape for g, w in zip(simple_ml.mlp_gradients(X, y, weights), weights))
-    check_gradient(mlp_loss(X, y), weights,
-                   lambda w, *ws: [w * g for g in simple_ml.mlp_gradients(X, y, list(ws))],
-                   name="mlp_gradients", argnames=[f"W{i + 1}" for i in range(len(weights))])
+    check_gradient(
+        mlp_loss(X, y),
+        weights,
+        lambda w, *ws: [w * g for g in simple_ml.mlp_gradients(X, y, list(ws))],
+        name="mlp_gradients",
+        argnames=[f"W{i + 1}" for i in range(len(weights))],
+    )
 
 
 # ---------------------------------------------------------------- training loops (a2)
+
 
 def sgd_on_numerical_gradients(X, y, weights, lr, batch):
     """The epoch the a2 functions must take: in-order minibatches, numerical gradients."""
     weights = [w.copy() for w in weights]
     for start in range(0, len(y), batch):
-        loss = mlp_loss(X[start:start + batch], y[start:start + batch])
+        loss = mlp_loss(X[start : start + batch], y[start : start + batch])
         grads = [numerical_loss_gradient(loss, weights, i) for i in range(len(weights))]
         weights = [w - lr * g for w, g in zip(weights, grads)]
     return weights
@@ -281,8 +298,9 @@ def test_mlp_epoch_with_two_weights_is_nn_epoch(blobs):
 
 def test_train_nn_repeats_nn_epoch_from_init_mlp_and_learns(blobs):
     X_tr, y_tr, X_te, y_te = blobs
-    W1, W2, history = simple_ml.train_nn(X_tr, y_tr, X_te, y_te, hidden_dim=8, epochs=3,
-                                         lr=0.1, batch=40, seed=2, show_progress=False)
+    W1, W2, history = simple_ml.train_nn(
+        X_tr, y_tr, X_te, y_te, hidden_dim=8, epochs=3, lr=0.1, batch=40, seed=2, show_progress=False
+    )
     E1, E2 = simple_ml.init_mlp([6, 8, 3], seed=2)
     for _ in range(3):
         simple_ml.nn_epoch(X_tr, y_tr, E1, E2, lr=0.1, batch=40)

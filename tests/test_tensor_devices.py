@@ -18,9 +18,13 @@ from needle_core.gradcheck import GradientCheckError, check_gradient, random_inp
 
 DEVICE_TOL = 1e-4
 
-DEVICES = [pytest.param(nd.cpu(), id="cpu"), pytest.param(nd.cpu_numpy(), id="cpu_numpy"),
-           pytest.param(nd.cuda(), id="cuda", marks=pytest.mark.skipif(
-               not nd.cuda().enabled(), reason="cuda() is not enabled here"))]
+DEVICES = [
+    pytest.param(nd.cpu(), id="cpu"),
+    pytest.param(nd.cpu_numpy(), id="cpu_numpy"),
+    pytest.param(
+        nd.cuda(), id="cuda", marks=pytest.mark.skipif(not nd.cuda().enabled(), reason="cuda() is not enabled here")
+    ),
+]
 
 
 def inputs(*shapes, positive=False, seed=0):
@@ -30,6 +34,7 @@ def inputs(*shapes, positive=False, seed=0):
 def check_on_device(fn, *arrays, device, name, **kwargs):
     """Forward on the device against float64 numpy, then the device's backward() against
     central differences (float64, cpu())."""
+
     def forward(*xs):
         return fn(*[ndl.Tensor(x, dtype="float64") for x in xs], **kwargs).numpy()
 
@@ -43,8 +48,9 @@ def check_on_device(fn, *arrays, device, name, **kwargs):
         return [t.grad.numpy() for t in tensors]
 
     on_device = fn(*[ndl.Tensor(x, device=device) for x in arrays], **kwargs).numpy()
-    np.testing.assert_allclose(on_device, forward(*arrays), rtol=1e-5, atol=1e-5,
-                               err_msg=f"{name}: forward value on {device!r}")
+    np.testing.assert_allclose(
+        on_device, forward(*arrays), rtol=1e-5, atol=1e-5, err_msg=f"{name}: forward value on {device!r}"
+    )
     return check_gradient(forward, arrays, backward, name=name, tol=DEVICE_TOL)
 
 
@@ -75,8 +81,7 @@ OPS = {
     "summation_axes": (lambda a: ndl.summation(a, axes=(0, 2)), [(3, 5, 2)], False),
     "matmul": (ndl.matmul, [(5, 3), (3, 7)], False),
     "matmul_batched": (ndl.matmul, [(2, 1, 3, 4), (3, 4, 2)], False),
-    "tensor_operators": (lambda a, b: (a * b - a / (b * b + 1.0)) @ ndl.transpose(b) + 2,
-                         [(4, 3), (4, 3)], False),
+    "tensor_operators": (lambda a, b: (a * b - a / (b * b + 1.0)) @ ndl.transpose(b) + 2, [(4, 3), (4, 3)], False),
 }
 
 
@@ -102,6 +107,7 @@ def test_softmax_loss_unchanged_runs_on_device(device):
 @pytest.mark.parametrize("device", DEVICES)
 def test_wrong_gradient_fails_on_device(device):
     """The device check is strict enough: a gradient that is wrong by 1 % fails."""
+
     class BadExp(ndl.ops.Exp):
         def gradient(self, out_grad, node):
             return out_grad * node * 1.01
@@ -117,11 +123,11 @@ def test_tensor_keeps_an_ndarray_of_its_device(device):
     assert isinstance(t.cached_data, nd.NDArray) and t.device == device
     assert t.shape == (2, 3) and t.dtype == "float32"
     np.testing.assert_array_equal(t.numpy(), x)
-    assert ndl.Tensor(t.cached_data).device == device          # device follows the NDArray
+    assert ndl.Tensor(t.cached_data).device == device  # device follows the NDArray
     back = t.to(ndl.cpu())
     assert back.device == ndl.cpu() and isinstance(back.cached_data, np.ndarray)
     assert t.to(device) is t
-    (t * t).sum().backward()                                   # default out_grad on the device
+    (t * t).sum().backward()  # default out_grad on the device
     assert t.grad.device == device
     np.testing.assert_allclose(t.grad.numpy(), 2 * x)
 
@@ -129,7 +135,7 @@ def test_tensor_keeps_an_ndarray_of_its_device(device):
 @pytest.mark.parametrize("device", DEVICES)
 def test_operands_that_need_gradients_must_share_a_device(device):
     a = ndl.Tensor(np.ones((2, 2)), device=device)
-    b = ndl.Tensor(np.ones((2, 2)))                            # cpu(), requires a gradient
+    b = ndl.Tensor(np.ones((2, 2)))  # cpu(), requires a gradient
     with pytest.raises(ValueError, match="move one with .to"):
         a + b
     c = a + ndl.Tensor(np.ones((2, 2)), requires_grad=False)  # a constant moves
@@ -159,8 +165,7 @@ def test_nn_epoch_on_device_matches_cpu(device):
     W1 = (rng.standard_normal((20, 16)) / np.sqrt(16)).astype(np.float32)
     W2 = (rng.standard_normal((16, 5)) / np.sqrt(5)).astype(np.float32)
     c1, c2 = apps.nn_epoch(X, y, ndl.Tensor(W1), ndl.Tensor(W2), lr=0.2, batch=50)
-    d1, d2 = apps.nn_epoch(X, y, ndl.Tensor(W1, device=device), ndl.Tensor(W2, device=device),
-                           lr=0.2, batch=50)
+    d1, d2 = apps.nn_epoch(X, y, ndl.Tensor(W1, device=device), ndl.Tensor(W2, device=device), lr=0.2, batch=50)
     assert d1.device == device and d2.device == device
     np.testing.assert_allclose(d1.numpy(), c1.numpy(), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(d2.numpy(), c2.numpy(), rtol=1e-4, atol=1e-5)

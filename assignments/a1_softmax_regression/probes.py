@@ -15,21 +15,29 @@ import numpy as np
 
 def _simple_ml():
     from needle_core import simple_ml
+
     return simple_ml
 
 
 def _random_input(shape, seed):
     from needle_core.gradcheck import random_input
+
     return random_input(shape, seed=seed)
 
 
 def _arrays(X, y):
     """What a test checks of parse_mnist's result, as comparable values."""
     X, y = np.asarray(X), np.asarray(y)
-    return {"X_dtype": str(X.dtype), "X_shape": list(X.shape), "y_dtype": str(y.dtype), "y_shape": list(y.shape),
-            "row_sums": X.sum(axis=1, dtype=np.float64)[:: max(1, len(X) // 997)],
-            "extremes": [float(X.min()), float(X.max())], "y": y.astype(np.int64),
-            "pixels": X[:: max(1, len(X) // 5)].astype(np.float64)}
+    return {
+        "X_dtype": str(X.dtype),
+        "X_shape": list(X.shape),
+        "y_dtype": str(y.dtype),
+        "y_shape": list(y.shape),
+        "row_sums": X.sum(axis=1, dtype=np.float64)[:: max(1, len(X) // 997)],
+        "extremes": [float(X.min()), float(X.max())],
+        "y": y.astype(np.int64),
+        "pixels": X[:: max(1, len(X) // 5)].astype(np.float64),
+    }
 
 
 def test_parse_mnist_visible(ctx):
@@ -49,8 +57,11 @@ def test_parse_mnist_hidden(ctx):
     with gzip.open(label_path, "wb") as f:
         f.write(struct.pack(">2I", 2049, 3) + labels.tobytes())
     X_s, y_s = _simple_ml().parse_mnist(str(image_path), str(label_path))
-    return {"test_set": test_set, "small_X": np.asarray(X_s, dtype=np.float64),
-            "small_y": np.asarray(y_s).astype(np.int64)}
+    return {
+        "test_set": test_set,
+        "small_X": np.asarray(X_s, dtype=np.float64),
+        "small_y": np.asarray(y_s).astype(np.int64),
+    }
 
 
 def test_softmax_loss_visible(ctx):
@@ -58,9 +69,11 @@ def test_softmax_loss_visible(ctx):
     rng = np.random.default_rng(0)
     Z = rng.standard_normal((50, 10))
     y = rng.integers(0, 10, size=50)
-    return {"equal_logits": simple_ml.softmax_loss(np.zeros((5, 10)), np.array([3, 1, 4, 1, 5])),
-            "seed_0": simple_ml.softmax_loss(Z, y),
-            "large": simple_ml.softmax_loss(1000 * Z, y)}
+    return {
+        "equal_logits": simple_ml.softmax_loss(np.zeros((5, 10)), np.array([3, 1, 4, 1, 5])),
+        "seed_0": simple_ml.softmax_loss(Z, y),
+        "large": simple_ml.softmax_loss(1000 * Z, y),
+    }
 
 
 def test_softmax_loss_hidden(ctx):
@@ -70,7 +83,7 @@ def test_softmax_loss_hidden(ctx):
     logits = (3 * gen.standard_normal((7, 3))).astype(np.float32)
     labels = gen.integers(0, 3, size=7).astype(np.uint8)
     out["float32_uint8"] = simple_ml.softmax_loss(logits, labels)
-    out["input_after_the_call"] = logits       # must be unchanged: compared with the reference's
+    out["input_after_the_call"] = logits  # must be unchanged: compared with the reference's
     logits = (1e4 * gen.standard_normal((5, 4))).astype(np.float32)
     out["huge_float32"] = simple_ml.softmax_loss(logits, gen.integers(0, 4, size=5))
     out["batch_100"] = simple_ml.softmax_loss(gen.standard_normal((100, 10)), gen.integers(0, 10, size=100))
@@ -102,8 +115,10 @@ def test_softmax_regression_epoch_visible(ctx):
     out["epoch"] = _step(simple_ml, X, y, np.zeros((5, 3), dtype=np.float32), 0.5, 20)
     rng = np.random.default_rng(4)
     X, y = rng.standard_normal((25, 6)), rng.integers(0, 4, size=25)
-    out["partial_last"] = {"first_minibatch": _step(simple_ml, X[:20], y[:20], _random_input((6, 4), 5), 0.1, 20),
-                           "epoch": _step(simple_ml, X, y, _random_input((6, 4), 5), 0.1, 20)}
+    out["partial_last"] = {
+        "first_minibatch": _step(simple_ml, X[:20], y[:20], _random_input((6, 4), 5), 0.1, 20),
+        "epoch": _step(simple_ml, X, y, _random_input((6, 4), 5), 0.1, 20),
+    }
     rng = np.random.default_rng(5)
     X, y = 400 * rng.standard_normal((10, 4)), rng.integers(0, 3, size=10)
     out["large_logits"] = _step(simple_ml, X, y, _random_input((4, 3), 6), 0.001, 10)
@@ -114,12 +129,25 @@ def test_softmax_regression_epoch_hidden(ctx):
     simple_ml = _simple_ml()
     out = {"loss_guard": _loss_guard(simple_ml)}
     gen = np.random.default_rng(21)
-    out["partial_only"] = _step(simple_ml, gen.standard_normal((7, 4)), gen.integers(0, 3, size=7),
-                                _random_input((4, 3), 22), 0.2, 100)
-    out["wide"] = _step(simple_ml, gen.standard_normal((40, 30)), gen.integers(0, 10, size=40),
-                        _random_input((30, 10), 23) / 5, 0.05, 40)
-    out["uint8_labels"] = _step(simple_ml, gen.standard_normal((15, 3)), gen.integers(0, 5, size=15).astype(np.uint8),
-                                _random_input((3, 5), 24), 0.1, 15)
+    out["partial_only"] = _step(
+        simple_ml, gen.standard_normal((7, 4)), gen.integers(0, 3, size=7), _random_input((4, 3), 22), 0.2, 100
+    )
+    out["wide"] = _step(
+        simple_ml,
+        gen.standard_normal((40, 30)),
+        gen.integers(0, 10, size=40),
+        _random_input((30, 10), 23) / 5,
+        0.05,
+        40,
+    )
+    out["uint8_labels"] = _step(
+        simple_ml,
+        gen.standard_normal((15, 3)),
+        gen.integers(0, 5, size=15).astype(np.uint8),
+        _random_input((3, 5), 24),
+        0.1,
+        15,
+    )
     gen = np.random.default_rng(25)
     data = (200 * gen.standard_normal((12, 5))).astype(np.float32)
     labels = gen.integers(0, 3, size=12).astype(np.uint8)

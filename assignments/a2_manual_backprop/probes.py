@@ -18,16 +18,18 @@ Two conventions recur:
 
 import numpy as np
 
-GRADER_ATOL = 1e-6      # the grader's default absolute tolerance (grader/trusted.py)
+GRADER_ATOL = 1e-6  # the grader's default absolute tolerance (grader/trusted.py)
 
 
 def _simple_ml():
     from needle_core import simple_ml
+
     return simple_ml
 
 
 def _random_input(shape, seed, positive=False):
     from needle_core.gradcheck import random_input
+
     return random_input(shape, seed=seed, positive=positive)
 
 
@@ -65,6 +67,7 @@ def _unchanged(a, before):
 
 # ---------------------------------------------------------------- relu and its derivative
 
+
 def test_relu_visible(ctx):
     simple_ml = _simple_ml()
     A = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
@@ -91,8 +94,11 @@ def test_relu_derivative_visible(ctx):
     simple_ml = _simple_ml()
     A = np.array([[-2.0, -0.5, 0.0, 0.5, 2.0]])
     d = simple_ml.relu_derivative(A)
-    out = {"shape": list(np.shape(d)), "values": _values(d),
-           "float32_dtype": str(simple_ml.relu_derivative(A.astype(np.float32)).dtype)}
+    out = {
+        "shape": list(np.shape(d)),
+        "values": _values(d),
+        "float32_dtype": str(simple_ml.relu_derivative(A.astype(np.float32)).dtype),
+    }
     # The cell's gradient check compares with the numerical derivative of np.maximum, not of relu.
     out["random"] = _values(simple_ml.relu_derivative(_random_input((4, 6), seed=3)))
     return out
@@ -112,12 +118,13 @@ def test_relu_derivative_hidden(ctx):
 
 # ---------------------------------------------------------------- softmax and the loss gradient
 
+
 def test_softmax_visible(ctx):
     simple_ml = _simple_ml()
     out = {"small": _values(simple_ml.softmax(np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])))}
     rng = np.random.default_rng(1)
     S = simple_ml.softmax(rng.standard_normal((10, 7)))
-    out["row_sums"], out["probabilities"] = _values(S.sum(axis=1)), _values(S)   # positive, rows sum to 1
+    out["row_sums"], out["probabilities"] = _values(S.sum(axis=1)), _values(S)  # positive, rows sum to 1
     out["large"] = _values(simple_ml.softmax(np.array([[1000.0, 1001.0, 1002.0]])))
     return out
 
@@ -137,8 +144,11 @@ def _loss_gradient_case(simple_ml, Z, y):
     """What the cell's gradient check of softmax_loss_gradient at (Z, y) depends on."""
     Z_before = np.array(Z)
     G = simple_ml.softmax_loss_gradient(Z, y)
-    return {"gradient": _values(G), "input_unchanged": _unchanged(Z, Z_before),
-            "loss_slopes": _slopes(lambda L: simple_ml.softmax_loss(L, y), [Z_before])}
+    return {
+        "gradient": _values(G),
+        "input_unchanged": _unchanged(Z, Z_before),
+        "loss_slopes": _slopes(lambda L: simple_ml.softmax_loss(L, y), [Z_before]),
+    }
 
 
 def test_softmax_loss_gradient_visible(ctx):
@@ -147,17 +157,20 @@ def test_softmax_loss_gradient_visible(ctx):
     Z = _random_input((6, 4), seed=10)
     y = rng.integers(0, 4, size=6)
     out = _loss_gradient_case(simple_ml, Z, y)
-    del out["input_unchanged"]          # the visible cell does not check it
+    del out["input_unchanged"]  # the visible cell does not check it
     return out
 
 
 def test_softmax_loss_gradient_hidden(ctx):
     simple_ml = _simple_ml()
     gen = np.random.default_rng(13)
-    out = {"one_example": _loss_gradient_case(simple_ml, _random_input((1, 2), seed=14), np.array([1])),
-           "uint8_labels": _loss_gradient_case(simple_ml, _random_input((30, 10), seed=15),
-                                               gen.integers(0, 10, size=30).astype(np.uint8)),
-           "five_by_three": _loss_gradient_case(simple_ml, _random_input((5, 3), seed=16), gen.integers(0, 3, size=5))}
+    out = {
+        "one_example": _loss_gradient_case(simple_ml, _random_input((1, 2), seed=14), np.array([1])),
+        "uint8_labels": _loss_gradient_case(
+            simple_ml, _random_input((30, 10), seed=15), gen.integers(0, 10, size=30).astype(np.uint8)
+        ),
+        "five_by_three": _loss_gradient_case(simple_ml, _random_input((5, 3), seed=16), gen.integers(0, 3, size=5)),
+    }
     gen = np.random.default_rng(12)
     logits = 1000 * gen.standard_normal((3, 4))
     labels = gen.integers(0, 4, size=3)
@@ -168,16 +181,19 @@ def test_softmax_loss_gradient_hidden(ctx):
 
 # ---------------------------------------------------------------- the two-layer network
 
+
 def _nn_one_step(simple_ml, X, y, W1_start, W2_start, lr, batch, dead=None):
     """One nn_epoch call that is a single SGD step: the step it took, and the loss's slopes."""
     W1, W2 = np.array(W1_start), np.array(W2_start)
     simple_ml.nn_epoch(X, y, W1, W2, lr=lr, batch=batch)
     step1, step2 = (W1_start - W1) / lr, (W2_start - W2) / lr
-    out = {"step_W1": _values(step1), "step_W2": _values(step2),
-           "loss_slopes": _slopes(lambda P, Q: simple_ml.softmax_loss(np.maximum(X @ P, 0) @ Q, y),
-                                  [W1_start, W2_start])}
+    out = {
+        "step_W1": _values(step1),
+        "step_W2": _values(step2),
+        "loss_slopes": _slopes(lambda P, Q: simple_ml.softmax_loss(np.maximum(X @ P, 0) @ Q, y), [W1_start, W2_start]),
+    }
     if dead is not None:
-        out["dead_unit_step_times_1e6"] = _scaled(step1[:, dead], 1e-12)    # the cell: all below 1e-12
+        out["dead_unit_step_times_1e6"] = _scaled(step1[:, dead], 1e-12)  # the cell: all below 1e-12
     return out
 
 
@@ -208,9 +224,11 @@ def test_nn_epoch_visible(ctx):
     simple_ml.nn_epoch(X[:12], y[:12], W1_first, W2_first, lr=0.1, batch=12)
     simple_ml.nn_epoch(X, y, W1, W2, lr=0.1, batch=12)
     last_loss = lambda P, Q: simple_ml.softmax_loss(np.maximum(X[12:] @ P, 0) @ Q, y[12:])
-    out["partial_last"] = {"first_minibatch": [_values(W1_first), _values(W2_first)],
-                           "epoch": [_values(W1), _values(W2)],
-                           "loss_slopes": _slopes(last_loss, [W1_first, W2_first])}
+    out["partial_last"] = {
+        "first_minibatch": [_values(W1_first), _values(W2_first)],
+        "epoch": [_values(W1), _values(W2)],
+        "loss_slopes": _slopes(last_loss, [W1_first, W2_first]),
+    }
     return out
 
 
@@ -218,8 +236,11 @@ def test_nn_epoch_hidden(ctx):
     simple_ml = _simple_ml()
     out = {}
     gen = np.random.default_rng(31)
-    for (m, n, d, k, seed, lr, batch) in [(9, 4, 5, 3, 32, 0.2, 100), (25, 20, 16, 5, 33, 0.05, 25),
-                                          (8, 6, 6, 4, 34, 0.1, 8)]:
+    for m, n, d, k, seed, lr, batch in [
+        (9, 4, 5, 3, 32, 0.2, 100),
+        (25, 20, 16, 5, 33, 0.05, 25),
+        (8, 6, 6, 4, 34, 0.1, 8),
+    ]:
         data = gen.standard_normal((m, n))
         labels = gen.integers(0, k, size=m)
         P = _random_input((n, d), seed=seed) / np.sqrt(n)
@@ -240,15 +261,20 @@ def test_nn_epoch_hidden(ctx):
 
 # ---------------------------------------------------------------- networks of any depth
 
+
 def test_mlp_forward_visible(ctx):
     simple_ml = _simple_ml()
     rng = np.random.default_rng(30)
     X = rng.standard_normal((6, 5))
     weights = simple_ml.init_mlp([5, 4, 4, 3], seed=2, dtype=np.float64)
     Z = simple_ml.mlp_forward(X, weights)
-    out = {"list": isinstance(Z, (list, tuple)), "length": len(Z), "input": _values(Z[0]),
-           "shapes": [list(np.shape(z)) for z in Z]}
-    out["hidden"] = [_values(Z[1]), _values(Z[2])]       # non-negative after the ReLU
+    out = {
+        "list": isinstance(Z, (list, tuple)),
+        "length": len(Z),
+        "input": _values(Z[0]),
+        "shapes": [list(np.shape(z)) for z in Z],
+    }
+    out["hidden"] = [_values(Z[1]), _values(Z[2])]  # non-negative after the ReLU
     out["logits"] = _values(Z[3])
     return out
 
@@ -263,8 +289,12 @@ def test_mlp_forward_hidden(ctx):
     gen = np.random.default_rng(40)
     data = gen.standard_normal((3, 6))
     acts = simple_ml.mlp_forward(data, simple_ml.init_mlp([6, 5, 5, 4, 2], seed=4, dtype=np.float64))
-    out["four_layers"] = {"length": len(acts), "shapes": [list(np.shape(a)) for a in acts],
-                          "second_hidden": _values(acts[2]), "logits": _values(acts[4])}
+    out["four_layers"] = {
+        "length": len(acts),
+        "shapes": [list(np.shape(a)) for a in acts],
+        "second_hidden": _values(acts[2]),
+        "logits": _values(acts[4]),
+    }
     acts = simple_ml.mlp_forward(data.astype(np.float32), simple_ml.init_mlp([6, 5, 2], seed=4))
     out["float32_dtype"] = str(acts[-1].dtype)
     return out
@@ -281,8 +311,11 @@ def _random_weights(dims, seed):
 
 def _mlp_gradients_case(simple_ml, X, y, weights):
     grads = simple_ml.mlp_gradients(X, y, weights)
-    return {"count": len(grads), "gradients": [_values(g) for g in grads],
-            "loss_slopes": _slopes(_mlp_loss(simple_ml, X, y), weights)}
+    return {
+        "count": len(grads),
+        "gradients": [_values(g) for g in grads],
+        "loss_slopes": _slopes(_mlp_loss(simple_ml, X, y), weights),
+    }
 
 
 def test_mlp_gradients_visible(ctx):
@@ -293,10 +326,13 @@ def test_mlp_gradients_visible(ctx):
     weights = _random_weights([5, 4, 4, 3], seed=52)
     weights_before = [W.copy() for W in weights]
     grads = simple_ml.mlp_gradients(X, y, weights)
-    out = {"list": isinstance(grads, (list, tuple)), "count": len(grads),
-           "weights_after": [_unchanged(W, W0) for W, W0 in zip(weights, weights_before)],
-           "gradients": [_values(g) for g in grads],
-           "loss_slopes": _slopes(_mlp_loss(simple_ml, X, y), weights_before)}
+    out = {
+        "list": isinstance(grads, (list, tuple)),
+        "count": len(grads),
+        "weights_after": [_unchanged(W, W0) for W, W0 in zip(weights, weights_before)],
+        "gradients": [_values(g) for g in grads],
+        "loss_slopes": _slopes(_mlp_loss(simple_ml, X, y), weights_before),
+    }
     return out
 
 
@@ -304,12 +340,18 @@ def test_mlp_gradients_hidden(ctx):
     simple_ml = _simple_ml()
     out = {}
     gen = np.random.default_rng(60)
-    for sizes, m, first_seed in [([4, 6, 3], 5, 610), ([6, 5, 5, 4, 3], 7, 621), ([5, 3], 4, 630),
-                                 ([12, 10, 8, 10], 30, 640), ([3, 4, 2], 1, 650)]:
+    for sizes, m, first_seed in [
+        ([4, 6, 3], 5, 610),
+        ([6, 5, 5, 4, 3], 7, 621),
+        ([5, 3], 4, 630),
+        ([12, 10, 8, 10], 30, 640),
+        ([3, 4, 2], 1, 650),
+    ]:
         data = gen.standard_normal((m, sizes[0]))
         labels = gen.integers(0, sizes[-1], size=m)
         out[f"{m}_examples_{'x'.join(map(str, sizes))}"] = _mlp_gradients_case(
-            simple_ml, data, labels, _random_weights(sizes, first_seed))
+            simple_ml, data, labels, _random_weights(sizes, first_seed)
+        )
     return out
 
 
@@ -320,9 +362,11 @@ def _mlp_one_step(simple_ml, X, y, start, lr, batch):
     current = [np.array(W) for W in start]
     arrays = list(current)
     simple_ml.mlp_epoch(X, y, current, lr=lr, batch=batch)
-    return {"same_arrays": len(current) == len(arrays) and all(W is W0 for W, W0 in zip(current, arrays)),
-            "steps": [_values((W0 - W) / lr) for W, W0 in zip(current, start)],
-            "loss_slopes": _slopes(_mlp_loss(simple_ml, X, y), start)}
+    return {
+        "same_arrays": len(current) == len(arrays) and all(W is W0 for W, W0 in zip(current, arrays)),
+        "steps": [_values((W0 - W) / lr) for W, W0 in zip(current, start)],
+        "loss_slopes": _slopes(_mlp_loss(simple_ml, X, y), start),
+    }
 
 
 def test_mlp_epoch_visible(ctx):
@@ -337,8 +381,11 @@ def test_mlp_epoch_visible(ctx):
     current = [np.array(W) for W in first]
     simple_ml.mlp_epoch(X[:10], y[:10], first, lr=0.1, batch=10)
     simple_ml.mlp_epoch(X, y, current, lr=0.1, batch=10)
-    out["partial_last"] = {"first_minibatch": [_values(W) for W in first], "epoch": [_values(W) for W in current],
-                           "loss_slopes": _slopes(_mlp_loss(simple_ml, X[10:], y[10:]), first)}
+    out["partial_last"] = {
+        "first_minibatch": [_values(W) for W in first],
+        "epoch": [_values(W) for W in current],
+        "loss_slopes": _slopes(_mlp_loss(simple_ml, X[10:], y[10:]), first),
+    }
     return out
 
 
@@ -354,8 +401,11 @@ def test_mlp_epoch_hidden(ctx):
     current = simple_ml.init_mlp([6, 7, 5, 4], seed=5)
     objects = list(current)
     simple_ml.mlp_epoch(data, labels, current, lr=0.3, batch=20)
-    out["epoch"] = {"in_place": len(current) == len(objects) and all(V is V0 for V, V0 in zip(current, objects)),
-                    "dtypes": [str(V.dtype) for V in current], "weights": [_values(V) for V in current]}
+    out["epoch"] = {
+        "in_place": len(current) == len(objects) and all(V is V0 for V, V0 in zip(current, objects)),
+        "dtypes": [str(V.dtype) for V in current],
+        "weights": [_values(V) for V in current],
+    }
     return out
 
 

@@ -32,6 +32,7 @@ TOLERANCE = {
 
 # ---------------------------------------------------------------- inputs and helpers
 
+
 def data(shape, seed, low=-2.0, high=2.0):
     """The notebook's test data, restated."""
     return np.random.default_rng(seed).uniform(low, high, size=shape).astype(np.float32)
@@ -39,11 +40,13 @@ def data(shape, seed, low=-2.0, high=2.0):
 
 def _nd():
     from needle_core import backend_ndarray as nd
+
     return nd
 
 
 def _NDArray():
     from needle_core.backend_ndarray.ndarray import NDArray
+
     return NDArray
 
 
@@ -56,10 +59,13 @@ def _view(view, base):
     """What expect_view checks: the fields, the shared buffer, the values."""
     if not isinstance(view, _NDArray()):
         return f"not an NDArray: {type(view).__name__}"
-    return {"shape": [int(n) for n in view.shape], "strides": [int(s) for s in view.strides],
-            "offset": int(view._offset),
-            "shares": bool(view._handle is base._handle and view._handle.ptr() == base._handle.ptr()),
-            "values": np.asarray(view.numpy())}
+    return {
+        "shape": [int(n) for n in view.shape],
+        "strides": [int(s) for s in view.strides],
+        "offset": int(view._offset),
+        "shares": bool(view._handle is base._handle and view._handle.ptr() == base._handle.ptr()),
+        "values": np.asarray(view.numpy()),
+    }
 
 
 def _raises(fn, *args):
@@ -78,11 +84,13 @@ def _make(shape, strides, handle, offset):
 def _kernel(file, name):
     from needle_core import cuda as nc
     from needle_core.backend_ndarray import ndarray_backend_cuda
+
     return nc.load_kernels(str(ndarray_backend_cuda.KERNEL_DIR / file)).get_function(name)
 
 
 def _nc():
     from needle_core import cuda as nc
+
     return nc
 
 
@@ -92,26 +100,37 @@ def _blocks(n, threads=THREADS):
 
 def _layout(shape, strides):
     nc = _nc()
-    return (nc.In(np.array(shape, dtype=np.int32)), nc.In(np.array(strides, dtype=np.int32)),
-            np.int32(len(shape)))
+    return (nc.In(np.array(shape, dtype=np.int32)), nc.In(np.array(strides, dtype=np.int32)), np.int32(len(shape)))
 
 
 def _compact(buffer, shape, strides, offset):
     nc = _nc()
     size = math.prod(shape)
     out = np.empty(size, dtype=np.float32)
-    _kernel("compact.cu", "compact_kernel")(nc.In(buffer), nc.Out(out), np.int32(size),
-                                            *_layout(shape, strides), np.int32(offset),
-                                            block=(THREADS, 1, 1), grid=_blocks(size))
+    _kernel("compact.cu", "compact_kernel")(
+        nc.In(buffer),
+        nc.Out(out),
+        np.int32(size),
+        *_layout(shape, strides),
+        np.int32(offset),
+        block=(THREADS, 1, 1),
+        grid=_blocks(size),
+    )
     return out.reshape(shape)
 
 
 def _setitem(values, buffer, shape, strides, offset):
     nc = _nc()
     out = buffer.copy()
-    _kernel("compact.cu", "ewise_setitem_kernel")(nc.In(values), nc.InOut(out), np.int32(values.size),
-                                                  *_layout(shape, strides), np.int32(offset),
-                                                  block=(THREADS, 1, 1), grid=_blocks(values.size))
+    _kernel("compact.cu", "ewise_setitem_kernel")(
+        nc.In(values),
+        nc.InOut(out),
+        np.int32(values.size),
+        *_layout(shape, strides),
+        np.int32(offset),
+        block=(THREADS, 1, 1),
+        grid=_blocks(values.size),
+    )
     return out
 
 
@@ -119,33 +138,42 @@ def _scalar_setitem(value, buffer, shape, strides, offset):
     nc = _nc()
     out = buffer.copy()
     size = math.prod(shape)
-    _kernel("compact.cu", "scalar_setitem_kernel")(np.float32(value), nc.InOut(out), np.int32(size),
-                                                   *_layout(shape, strides), np.int32(offset),
-                                                   block=(THREADS, 1, 1), grid=_blocks(size))
+    _kernel("compact.cu", "scalar_setitem_kernel")(
+        np.float32(value),
+        nc.InOut(out),
+        np.int32(size),
+        *_layout(shape, strides),
+        np.int32(offset),
+        block=(THREADS, 1, 1),
+        grid=_blocks(size),
+    )
     return out
 
 
 def _ewise(name, a, b):
     nc = _nc()
     out = np.empty_like(a)
-    _kernel("elementwise.cu", name)(nc.In(a), nc.In(b), nc.Out(out), np.int32(a.size),
-                                    block=(THREADS, 1, 1), grid=_blocks(a.size))
+    _kernel("elementwise.cu", name)(
+        nc.In(a), nc.In(b), nc.Out(out), np.int32(a.size), block=(THREADS, 1, 1), grid=_blocks(a.size)
+    )
     return out
 
 
 def _scalar(name, a, value):
     nc = _nc()
     out = np.empty_like(a)
-    _kernel("elementwise.cu", name)(nc.In(a), np.float32(value), nc.Out(out), np.int32(a.size),
-                                    block=(THREADS, 1, 1), grid=_blocks(a.size))
+    _kernel("elementwise.cu", name)(
+        nc.In(a), np.float32(value), nc.Out(out), np.int32(a.size), block=(THREADS, 1, 1), grid=_blocks(a.size)
+    )
     return out
 
 
 def _unary(name, a):
     nc = _nc()
     out = np.empty_like(a)
-    _kernel("elementwise.cu", name)(nc.In(a), nc.Out(out), np.int32(a.size),
-                                    block=(THREADS, 1, 1), grid=_blocks(a.size))
+    _kernel("elementwise.cu", name)(
+        nc.In(a), nc.Out(out), np.int32(a.size), block=(THREADS, 1, 1), grid=_blocks(a.size)
+    )
     return out
 
 
@@ -156,8 +184,15 @@ def _reduce(name, a):
     threads = 32
     while threads < min(size, 256):
         threads *= 2
-    _kernel("reduce.cu", name)(nc.In(a), nc.Out(out), np.int32(outer), np.int32(size),
-                               block=(threads, 1, 1), grid=(outer, 1), shared=threads * 4)
+    _kernel("reduce.cu", name)(
+        nc.In(a),
+        nc.Out(out),
+        np.int32(outer),
+        np.int32(size),
+        block=(threads, 1, 1),
+        grid=(outer, 1),
+        shared=threads * 4,
+    )
     return out
 
 
@@ -165,19 +200,32 @@ def _matmul(name, a, b):
     nc = _nc()
     (m, n), p = a.shape, b.shape[1]
     out = np.empty((m, p), dtype=np.float32)
-    _kernel("matmul.cu", name)(nc.In(a), nc.In(b), nc.Out(out), np.int32(m), np.int32(n), np.int32(p),
-                               block=(TILE, TILE, 1), grid=((p + TILE - 1) // TILE, (m + TILE - 1) // TILE))
+    _kernel("matmul.cu", name)(
+        nc.In(a),
+        nc.In(b),
+        nc.Out(out),
+        np.int32(m),
+        np.int32(n),
+        np.int32(p),
+        block=(TILE, TILE, 1),
+        grid=((p + TILE - 1) // TILE, (m + TILE - 1) // TILE),
+    )
     return out
 
 
 # ---------------------------------------------------------------- 2. strided arrays
 
+
 def test_reshape_visible(ctx):
     x = np.arange(24, dtype=np.float32)
     a = _on_cpu(x.reshape(2, 3, 4))
     t = _make((4, 3), (1, 4), _on_cpu(x[:12])._handle, 0)
-    return {"(4, 6)": _view(a.reshape((4, 6)), a), "(24,)": _view(a.reshape((24,)), a),
-            "size mismatch": _raises(a.reshape, (5, 5)), "not compact": _raises(t.reshape, (12,))}
+    return {
+        "(4, 6)": _view(a.reshape((4, 6)), a),
+        "(24,)": _view(a.reshape((24,)), a),
+        "size mismatch": _raises(a.reshape, (5, 5)),
+        "not compact": _raises(t.reshape, (12,)),
+    }
 
 
 def test_reshape_hidden(ctx):
@@ -207,14 +255,22 @@ def test_permute_hidden(ctx):
 
 def test_broadcast_to_visible(ctx):
     a, b = _on_cpu(data((3, 1), seed=1)), _on_cpu(data((4,), seed=2))
-    return {"(3, 1) -> (3, 4)": _view(a.broadcast_to((3, 4)), a),
-            "(4,) -> (2, 3, 4)": _view(b.broadcast_to((2, 3, 4)), b)}
+    return {
+        "(3, 1) -> (3, 4)": _view(a.broadcast_to((3, 4)), a),
+        "(4,) -> (2, 3, 4)": _view(b.broadcast_to((2, 3, 4)), b),
+    }
 
 
 def test_broadcast_to_hidden(ctx):
     out = {}
-    for src, dst in [((1,), (5,)), ((2, 1, 3), (4, 2, 5, 3)), ((1, 1), (2, 3)), ((5,), (5,)),
-                     ((3, 1, 1), (3, 2, 4)), ((1, 4), (3, 2, 4))]:
+    for src, dst in [
+        ((1,), (5,)),
+        ((2, 1, 3), (4, 2, 5, 3)),
+        ((1, 1), (2, 3)),
+        ((5,), (5,)),
+        ((3, 1, 1), (3, 2, 4)),
+        ((1, 4), (3, 2, 4)),
+    ]:
         a = _on_cpu(data(src, seed=121))
         out[f"{src} -> {dst}"] = _view(a.broadcast_to(dst), a)
     view = _make((4, 1), (5, 1), _on_cpu(data((30,), seed=122))._handle, 3)
@@ -224,15 +280,19 @@ def test_broadcast_to_hidden(ctx):
 
 def test_getitem_visible(ctx):
     a = _on_cpu(np.arange(24, dtype=np.float32).reshape(4, 6))
-    return {"A[1:4, ::2]": _view(a[1:4, ::2], a), "A[2, 1:5]": _view(a[2, 1:5], a),
-            "A[::-1, 3]": _view(a[::-1, 3], a)}
+    return {"A[1:4, ::2]": _view(a[1:4, ::2], a), "A[2, 1:5]": _view(a[2, 1:5], a), "A[::-1, 3]": _view(a[::-1, 3], a)}
 
 
 def test_getitem_hidden(ctx):
     a = _on_cpu(data((3, 5, 7), seed=131))
-    out = {"A[1:, ::3, -2:]": _view(a[1:, ::3, -2:], a), "A[::-2, 4:0:-1, 2]": _view(a[::-2, 4:0:-1, 2], a),
-           "A[0, 0, 0]": _view(a[0, 0, 0], a), "A[-1]": _view(a[-1], a),
-           "A[:, 1:4:2, ::-3]": _view(a[:, 1:4:2, ::-3], a), "A[1:, 1:][1, ::2]": _view(a[1:, 1:][1, ::2], a)}
+    out = {
+        "A[1:, ::3, -2:]": _view(a[1:, ::3, -2:], a),
+        "A[::-2, 4:0:-1, 2]": _view(a[::-2, 4:0:-1, 2], a),
+        "A[0, 0, 0]": _view(a[0, 0, 0], a),
+        "A[-1]": _view(a[-1], a),
+        "A[:, 1:4:2, ::-3]": _view(a[:, 1:4:2, ::-3], a),
+        "A[1:, 1:][1, ::2]": _view(a[1:, 1:][1, ::2], a),
+    }
     t = _make((4, 5), (1, 8), _on_cpu(data((60,), seed=132))._handle, 9)
     out["view [1:3, ::-2]"] = _view(t[1:3, ::-2], t)
     return out
@@ -240,9 +300,13 @@ def test_getitem_hidden(ctx):
 
 def _compacted(view, base):
     c = view.compact()
-    return {"is_compact": bool(c.is_compact()), "shape": [int(n) for n in c.shape],
-            "same object": c is view, "new buffer": c._handle is not base._handle,
-            "values": np.asarray(c.numpy())}
+    return {
+        "is_compact": bool(c.is_compact()),
+        "shape": [int(n) for n in c.shape],
+        "same object": c is view,
+        "new buffer": c._handle is not base._handle,
+        "values": np.asarray(c.numpy()),
+    }
 
 
 def test_compact_visible(ctx):
@@ -255,11 +319,19 @@ def test_compact_visible(ctx):
 def test_compact_hidden(ctx):
     base = _on_cpu(data((80,), seed=141))
     out = {}
-    for shape, strides, offset in [((3, 5), (5, 1), 11), ((2, 3, 4), (1, 8, 2), 5), ((5, 4), (0, 3), 7),
-                                   ((4,), (-3,), 40), ((2, 1, 3, 2), (30, 1, 9, 4), 1)]:
+    for shape, strides, offset in [
+        ((3, 5), (5, 1), 11),
+        ((2, 3, 4), (1, 8, 2), 5),
+        ((5, 4), (0, 3), 7),
+        ((4,), (-3,), 40),
+        ((2, 1, 3, 2), (30, 1, 9, 4), 1),
+    ]:
         c = _make(shape, strides, base._handle, offset).compact()
-        out[f"{shape} {strides} {offset}"] = {"is_compact": bool(c.is_compact()),
-                                              "shape": [int(n) for n in c.shape], "values": np.asarray(c.numpy())}
+        out[f"{shape} {strides} {offset}"] = {
+            "is_compact": bool(c.is_compact()),
+            "shape": [int(n) for n in c.shape],
+            "values": np.asarray(c.numpy()),
+        }
     whole = _on_cpu(data((3, 7), seed=142))
     out["compact kept"] = whole.compact() is whole
     return out
@@ -267,25 +339,41 @@ def test_compact_hidden(ctx):
 
 # ---------------------------------------------------------------- 3. compact and set-item kernels
 
+
 def test_compact_kernel_visible(ctx):
     buffer = data((60,), seed=3)
-    return [_compact(buffer, shape, strides, offset) for shape, strides, offset in
-            [((7,), (1,), 0), ((3, 5), (5, 1), 4), ((4, 3), (1, 4), 0), ((3, 4), (0, 1), 2)]]
+    return [
+        _compact(buffer, shape, strides, offset)
+        for shape, strides, offset in [((7,), (1,), 0), ((3, 5), (5, 1), 4), ((4, 3), (1, 4), 0), ((3, 4), (0, 1), 2)]
+    ]
 
 
 def test_compact_kernel_hidden(ctx):
     buffer = data((2000,), seed=151)
-    return [_compact(buffer, shape, strides, offset) for shape, strides, offset in
-            [((17, 19, 3), (1, 51, 17), 5), ((3, 5, 7), (35, 7, 1), 1000), ((2, 3, 4, 5), (1, 2, 6, 24), 3),
-             ((9, 11), (-11, -1), 120), ((13, 1, 6), (12, 0, 2), 0), ((1,), (1,), 1999), ((301,), (6,), 7)]]
+    return [
+        _compact(buffer, shape, strides, offset)
+        for shape, strides, offset in [
+            ((17, 19, 3), (1, 51, 17), 5),
+            ((3, 5, 7), (35, 7, 1), 1000),
+            ((2, 3, 4, 5), (1, 2, 6, 24), 3),
+            ((9, 11), (-11, -1), 120),
+            ((13, 1, 6), (12, 0, 2), 0),
+            ((1,), (1,), 1999),
+            ((301,), (6,), 7),
+        ]
+    ]
 
 
 def _setitems(buffer, cases, values_seed, value):
     out = []
     for shape, strides, offset in cases:
         values = data(shape, seed=values_seed).ravel()
-        out.append({"ewise": _setitem(values, buffer, shape, strides, offset),
-                    "scalar": _scalar_setitem(value, buffer, shape, strides, offset)})
+        out.append(
+            {
+                "ewise": _setitem(values, buffer, shape, strides, offset),
+                "scalar": _scalar_setitem(value, buffer, shape, strides, offset),
+            }
+        )
     return out
 
 
@@ -294,22 +382,45 @@ def test_setitem_kernel_visible(ctx):
 
 
 def test_setitem_kernel_hidden(ctx):
-    return _setitems(data((1500,), seed=161),
-                     [((17, 19, 3), (3, 51, 1), 2), ((2, 3, 4, 5), (60, 20, 5, 1), 1000), ((9, 11), (-11, -1), 120),
-                      ((300,), (4,), 299), ((1, 1), (5, 1), 1499)], 162, -7.25)
+    return _setitems(
+        data((1500,), seed=161),
+        [
+            ((17, 19, 3), (3, 51, 1), 2),
+            ((2, 3, 4, 5), (60, 20, 5, 1), 1000),
+            ((9, 11), (-11, -1), 120),
+            ((300,), (4,), 299),
+            ((1, 1), (5, 1), 1499),
+        ],
+        162,
+        -7.25,
+    )
 
 
 # ---------------------------------------------------------------- 4. element-wise and scalar kernels
+
 
 def _ewise_all(n, seeds, equal_step, pos_low, pos_high, ge_swapped, tanh_scale):
     a, b = data((n,), seed=seeds[0]), data((n,), seed=seeds[1])
     b[::equal_step] = a[::equal_step]
     pos = data((n,), seed=seeds[2], low=pos_low, high=pos_high)
-    out = {name: _ewise(name, *args) for name, args in
-           [("ewise_add", (a, b)), ("ewise_mul", (a, b)), ("ewise_div", (a, b)), ("ewise_power", (pos, b)),
-            ("ewise_maximum", (a, b)), ("ewise_eq", (a, b)), ("ewise_ge", (b, a) if ge_swapped else (a, b))]}
-    out.update({name: _unary(name, arg) for name, arg in
-                [("ewise_log", pos), ("ewise_exp", a), ("ewise_tanh", tanh_scale * a)]})
+    out = {
+        name: _ewise(name, *args)
+        for name, args in [
+            ("ewise_add", (a, b)),
+            ("ewise_mul", (a, b)),
+            ("ewise_div", (a, b)),
+            ("ewise_power", (pos, b)),
+            ("ewise_maximum", (a, b)),
+            ("ewise_eq", (a, b)),
+            ("ewise_ge", (b, a) if ge_swapped else (a, b)),
+        ]
+    }
+    out.update(
+        {
+            name: _unary(name, arg)
+            for name, arg in [("ewise_log", pos), ("ewise_exp", a), ("ewise_tanh", tanh_scale * a)]
+        }
+    )
     return out
 
 
@@ -325,9 +436,18 @@ def test_scalar_visible(ctx):
     a = data((1000,), seed=9)
     a[::4] = 0.5
     pos = data((1000,), seed=10, low=0.5, high=2.0)
-    return {name: _scalar(name, arg, val) for name, arg, val in
-            [("scalar_add", a, 0.5), ("scalar_mul", a, -1.5), ("scalar_div", a, 4.0), ("scalar_power", pos, 2.5),
-             ("scalar_maximum", a, 0.5), ("scalar_eq", a, 0.5), ("scalar_ge", a, 0.5)]}
+    return {
+        name: _scalar(name, arg, val)
+        for name, arg, val in [
+            ("scalar_add", a, 0.5),
+            ("scalar_mul", a, -1.5),
+            ("scalar_div", a, 4.0),
+            ("scalar_power", pos, 2.5),
+            ("scalar_maximum", a, 0.5),
+            ("scalar_eq", a, 0.5),
+            ("scalar_ge", a, 0.5),
+        ]
+    }
 
 
 def test_scalar_hidden(ctx):
@@ -336,14 +456,23 @@ def test_scalar_hidden(ctx):
         a = data((n,), seed=181)
         a[1::3] = -0.25
         pos = data((n,), seed=182, low=0.1, high=3.0)
-        out[str(n)] = {name: _scalar(name, arg, val) for name, arg, val in
-                       [("scalar_add", a, -3.0), ("scalar_mul", a, 0.1), ("scalar_div", a, -0.3),
-                        ("scalar_power", pos, -1.5), ("scalar_maximum", a, -0.25), ("scalar_eq", a, -0.25),
-                        ("scalar_ge", a, -0.25)]}
+        out[str(n)] = {
+            name: _scalar(name, arg, val)
+            for name, arg, val in [
+                ("scalar_add", a, -3.0),
+                ("scalar_mul", a, 0.1),
+                ("scalar_div", a, -0.3),
+                ("scalar_power", pos, -1.5),
+                ("scalar_maximum", a, -0.25),
+                ("scalar_eq", a, -0.25),
+                ("scalar_ge", a, -0.25),
+            ]
+        }
     return out
 
 
 # ---------------------------------------------------------------- 5. reductions
+
 
 def test_reduce_visible(ctx):
     out = {}
@@ -363,6 +492,7 @@ def test_reduce_hidden(ctx):
 
 # ---------------------------------------------------------------- 6. matrix multiply
 
+
 def _products(name, shapes, seeds):
     return [_matmul(name, data((m, n), seed=seeds[0]), data((n, p), seed=seeds[1])) for m, n, p in shapes]
 
@@ -380,5 +510,6 @@ def test_matmul_tiled_visible(ctx):
 
 
 def test_matmul_tiled_hidden(ctx):
-    return _products("matmul_tiled", [(1, 1, 1), (16, 16, 16), (31, 17, 40), (3, 50, 2), (40, 2, 33), (48, 64, 32)],
-                     (211, 212))
+    return _products(
+        "matmul_tiled", [(1, 1, 1), (16, 16, 16), (31, 17, 40), (3, 50, 2), (40, 2, 33), (48, 64, 32)], (211, 212)
+    )

@@ -25,19 +25,21 @@ from jupyter_client.manager import AsyncKernelManager  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 from nbclient.exceptions import CellTimeoutError, DeadKernelError  # noqa: E402
 
-CELL_OUTPUT_LIMIT = 256 * 1024          # bytes of output kept per cell
+CELL_OUTPUT_LIMIT = 256 * 1024  # bytes of output kept per cell
 NOTEBOOK_OUTPUT_LIMIT = 8 * 1024 * 1024  # bytes of output kept per notebook
 MAX_RESTARTS = 8
 # No history database for a kernel that lives for one notebook (nbclient would keep it in memory).
 KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
 # The kernel as ipykernel_launcher starts it, less the import of its debugger (debugpy: about a
 # tenth of a second of CPU per kernel, for a feature nothing here uses; ipykernel goes on without it).
-KERNEL_LAUNCHER = ("import sys\n"
-                   "if sys.path[0] == '':\n"
-                   "    del sys.path[0]\n"
-                   "sys.modules['debugpy'] = None\n"
-                   "from ipykernel import kernelapp\n"
-                   "kernelapp.launch_new_instance()\n")
+KERNEL_LAUNCHER = (
+    "import sys\n"
+    "if sys.path[0] == '':\n"
+    "    del sys.path[0]\n"
+    "sys.modules['debugpy'] = None\n"
+    "from ipykernel import kernelapp\n"
+    "kernelapp.launch_new_instance()\n"
+)
 
 
 class KernelManager(AsyncKernelManager):
@@ -46,8 +48,8 @@ class KernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
         for i in range(len(cmd) - 1):
-            if cmd[i:i + 2] == ["-m", "ipykernel_launcher"]:
-                return [*cmd[:i], "-c", KERNEL_LAUNCHER, *cmd[i + 2:]]
+            if cmd[i : i + 2] == ["-m", "ipykernel_launcher"]:
+                return [*cmd[:i], "-c", KERNEL_LAUNCHER, *cmd[i + 2 :]]
         return cmd
 
 
@@ -60,7 +62,7 @@ class CappedClient(NotebookClient):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.kept: dict[int, int] = {}       # cell index -> bytes of output kept
+        self.kept: dict[int, int] = {}  # cell index -> bytes of output kept
         self.total = 0
         self.capped: set[int] = set()
 
@@ -70,9 +72,13 @@ class CappedClient(NotebookClient):
         if kept + size > CELL_OUTPUT_LIMIT or self.total + size > NOTEBOOK_OUTPUT_LIMIT:
             if cell_index not in self.capped:
                 self.capped.add(cell_index)
-                outs.append(nbformat.v4.new_output(
-                    "stream", name="stdout",
-                    text=f"\n[output cut: this cell printed more than {CELL_OUTPUT_LIMIT // 1024} KiB]\n"))
+                outs.append(
+                    nbformat.v4.new_output(
+                        "stream",
+                        name="stdout",
+                        text=f"\n[output cut: this cell printed more than {CELL_OUTPUT_LIMIT // 1024} KiB]\n",
+                    )
+                )
             return None
         self.kept[cell_index] = kept + size
         self.total += size
@@ -85,11 +91,18 @@ def is_grade(cell: nbformat.NotebookNode) -> bool:
 
 def run(path: str, out: str, timeout: int) -> None:
     nb = nbformat.read(path, as_version=4)
-    client = CappedClient(nb, timeout=timeout, allow_errors=True, interrupt_on_timeout=False,
-                          kernel_name="python3", record_timing=False,
-                          extra_arguments=list(KERNEL_ARGUMENTS), kernel_manager_class=KernelManager,
-                          resources={"metadata": {"path": "."}})
-    setup: list[int] = []          # indices of non-graded cells that ran cleanly: replayed after a restart
+    client = CappedClient(
+        nb,
+        timeout=timeout,
+        allow_errors=True,
+        interrupt_on_timeout=False,
+        kernel_name="python3",
+        record_timing=False,
+        extra_arguments=list(KERNEL_ARGUMENTS),
+        kernel_manager_class=KernelManager,
+        resources={"metadata": {"path": "."}},
+    )
+    setup: list[int] = []  # indices of non-graded cells that ran cleanly: replayed after a restart
     index, restarts = 0, 0
     while index < len(nb.cells):
         with client.setup_kernel():
@@ -111,12 +124,19 @@ def run(path: str, out: str, timeout: int) -> None:
                 try:
                     client.execute_cell(cell, index)
                 except CellTimeoutError:
-                    cell.outputs.append(error_output(
-                        "CellTimeoutError", f"this cell ran past the time limit ({timeout} s) and was stopped"))
+                    cell.outputs.append(
+                        error_output(
+                            "CellTimeoutError", f"this cell ran past the time limit ({timeout} s) and was stopped"
+                        )
+                    )
                 except DeadKernelError:
-                    cell.outputs.append(error_output(
-                        "DeadKernelError", "the Python kernel died while running this cell (a crash, os._exit "
-                        "or running out of memory); grading restarted it and went on with the next cell"))
+                    cell.outputs.append(
+                        error_output(
+                            "DeadKernelError",
+                            "the Python kernel died while running this cell (a crash, os._exit "
+                            "or running out of memory); grading restarted it and went on with the next cell",
+                        )
+                    )
                 else:
                     if not is_grade(cell) and not any(o.output_type == "error" for o in cell.outputs):
                         setup.append(index)
@@ -124,7 +144,7 @@ def run(path: str, out: str, timeout: int) -> None:
                     continue
                 index += 1
                 restarts += 1
-                break       # a graceful shutdown interrupts the kernel first: the traceback shows where it hung
+                break  # a graceful shutdown interrupts the kernel first: the traceback shows where it hung
             else:
                 # Every cell has run: nothing more to hear from this kernel, stop it at once.
                 client.shutdown_kernel = "immediate"

@@ -33,10 +33,12 @@ class Context:
 
     def mnist(self, name: str = "mnist") -> dict[str, str]:
         folder = self.datasets / name
-        return {"train_images": str(folder / "train-images-idx3-ubyte.gz"),
-                "train_labels": str(folder / "train-labels-idx1-ubyte.gz"),
-                "test_images": str(folder / "t10k-images-idx3-ubyte.gz"),
-                "test_labels": str(folder / "t10k-labels-idx1-ubyte.gz")}
+        return {
+            "train_images": str(folder / "train-images-idx3-ubyte.gz"),
+            "train_labels": str(folder / "train-labels-idx1-ubyte.gz"),
+            "test_images": str(folder / "t10k-images-idx3-ubyte.gz"),
+            "test_labels": str(folder / "t10k-labels-idx1-ubyte.gz"),
+        }
 
 
 def plain(value: Any, arrays: dict[str, Any], key: str) -> Any:
@@ -72,7 +74,7 @@ def main(out: str) -> None:
         try:
             values = namespace[grade_id](Context(datasets))
             result["json"] = plain(values, arrays, "out")
-        except BaseException as error:      # the student's code may raise anything, SystemExit too
+        except BaseException as error:  # the student's code may raise anything, SystemExit too
             text = "".join(traceback.format_exception_only(type(error), error)).strip()
             result.update(ok=False, error=text[:MAX_ERROR], json=None)
             arrays = {}

@@ -41,8 +41,9 @@ def softmax_loss(Z: ndl.Tensor, y_one_hot: ndl.Tensor) -> ndl.Tensor:
     ### END SOLUTION
 
 
-def nn_epoch(X: Array, y: Array, W1: ndl.Tensor, W2: ndl.Tensor, lr: float = 0.1,
-             batch: int = 100) -> tuple[ndl.Tensor, ndl.Tensor]:
+def nn_epoch(
+    X: Array, y: Array, W1: ndl.Tensor, W2: ndl.Tensor, lr: float = 0.1, batch: int = 100
+) -> tuple[ndl.Tensor, ndl.Tensor]:
     """One epoch of SGD for  logits = ReLU(X W1) W2, with gradients from autodiff.
 
     Args:
@@ -62,7 +63,7 @@ def nn_epoch(X: Array, y: Array, W1: ndl.Tensor, W2: ndl.Tensor, lr: float = 0.1
     ### BEGIN SOLUTION a3
     k = W2.shape[1]
     for start in range(0, X.shape[0], batch):
-        Xb, yb = X[start:start + batch], y[start:start + batch]
+        Xb, yb = X[start : start + batch], y[start : start + batch]
         I_y = np.zeros((Xb.shape[0], k), dtype=W2.dtype)
         I_y[np.arange(Xb.shape[0]), yb] = 1
         logits = ndl.relu(ndl.Tensor(Xb, requires_grad=False) @ W1) @ W2

@@ -67,6 +67,7 @@ def _unary(name: str) -> Callable[[NDArrayLike], NDArrayLike]:
 
     def fn(a: NDArrayLike) -> NDArrayLike:
         return getattr(a, name)() if isinstance(a, NDArray) else numpy_fn(a)
+
     fn.__name__ = name
     fn.__doc__ = f"Element-wise {name}."
     return fn
@@ -96,14 +97,16 @@ def matmul(a: NDArrayLike, b: NDArrayLike) -> NDArrayLike:
     return numpy.matmul(a, cast(numpy.ndarray, b))  # an NDArray b with a numpy a: numpy's error
 
 
-def _binary(name: str, method: Callable[[Any, Any], NDArrayLike]
-            ) -> Callable[[NDArrayLike | float, NDArrayLike | float], NDArrayLike]:
+def _binary(
+    name: str, method: Callable[[Any, Any], NDArrayLike]
+) -> Callable[[NDArrayLike | float, NDArrayLike | float], NDArrayLike]:
     numpy_fn = getattr(numpy, name)
 
     def fn(a: NDArrayLike | float, b: NDArrayLike | float) -> NDArrayLike:
         if isinstance(a, NDArray) or isinstance(b, NDArray):
             return method(a, b)
         return numpy_fn(a, b)
+
     fn.__name__ = name
     fn.__doc__ = f"Element-wise {name} (NDArrays of equal shapes, or with a number)."
     return fn
@@ -113,7 +116,7 @@ add = _binary("add", lambda a, b: a + b)
 subtract = _binary("subtract", lambda a, b: a - b)
 multiply = _binary("multiply", lambda a, b: a * b)
 divide = _binary("divide", lambda a, b: a / b)
-power = _binary("power", lambda a, b: a ** b)
+power = _binary("power", lambda a, b: a**b)
 
 
 def negative(a: NDArrayLike) -> NDArrayLike:
@@ -129,7 +132,10 @@ def __getattr__(name: str) -> Any:
     @functools.wraps(value)
     def numpy_only(*args: Any, **kwargs: Any) -> Any:
         if any(isinstance(a, NDArray) for a in (*args, *kwargs.values())):
-            raise TypeError(f"array_api.{name} has no NDArray version; use the functions of "
-                            f"needle_core.backend_ndarray.array_api or NDArray methods")
+            raise TypeError(
+                f"array_api.{name} has no NDArray version; use the functions of "
+                f"needle_core.backend_ndarray.array_api or NDArray methods"
+            )
         return value(*args, **kwargs)
+
     return numpy_only

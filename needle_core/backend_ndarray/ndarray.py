@@ -31,8 +31,23 @@ from numpy.typing import DTypeLike
 from . import ndarray_backend_cpu, ndarray_backend_numpy
 
 __all__ = [
-    "BackendDevice", "NDArray", "cpu_numpy", "cpu", "cuda", "default_device", "all_devices",
-    "array", "empty", "full", "broadcast_to", "reshape", "maximum", "log", "exp", "tanh", "sum",
+    "BackendDevice",
+    "NDArray",
+    "cpu_numpy",
+    "cpu",
+    "cuda",
+    "default_device",
+    "all_devices",
+    "array",
+    "empty",
+    "full",
+    "broadcast_to",
+    "reshape",
+    "maximum",
+    "log",
+    "exp",
+    "tanh",
+    "sum",
 ]
 
 Axes: TypeAlias = int | Sequence[int] | None
@@ -47,6 +62,7 @@ def prod(shape: Iterable[int]) -> int:
 
 
 # ---------------------------------------------------------------- devices
+
 
 class BackendDevice:
     """A device: a name and the backend module that computes on its buffers.
@@ -73,8 +89,7 @@ class BackendDevice:
         if name.startswith("__") or name in ("mod", "name", "_why_disabled"):
             raise AttributeError(name)
         if self.mod is None:
-            raise AttributeError(f"{self!r} has no {name}: it is not available here "
-                                 f"({self._why_disabled})")
+            raise AttributeError(f"{self!r} has no {name}: it is not available here ({self._why_disabled})")
         return getattr(self.mod, name)
 
     def enabled(self) -> bool:
@@ -183,6 +198,7 @@ def all_devices() -> list[BackendDevice]:
 
 # ---------------------------------------------------------------- the array
 
+
 class NDArray:
     """An n-dimensional float32 array: a buffer (``_handle``) seen through shape, strides, offset.
 
@@ -228,13 +244,17 @@ class NDArray:
         return tuple(reversed(strides))
 
     @staticmethod
-    def make(shape: Sequence[int], strides: Sequence[int] | None = None, device: BackendDevice | None = None,
-             handle: Any = None, offset: int = 0) -> NDArray:
+    def make(
+        shape: Sequence[int],
+        strides: Sequence[int] | None = None,
+        device: BackendDevice | None = None,
+        handle: Any = None,
+        offset: int = 0,
+    ) -> NDArray:
         """An NDArray with these fields; a new buffer of ``prod(shape)`` floats when ``handle`` is None."""
         array = NDArray.__new__(NDArray)
         array._shape = tuple(int(n) for n in shape)
-        array._strides = NDArray.compact_strides(shape) if strides is None else tuple(
-            int(s) for s in strides)
+        array._strides = NDArray.compact_strides(shape) if strides is None else tuple(int(s) for s in strides)
         array._offset = int(offset)
         array._device = default_device() if device is None else device
         array._handle = array._device.Array(prod(shape)) if handle is None else handle
@@ -291,8 +311,7 @@ class NDArray:
 
     def is_compact(self) -> bool:
         """Row-major strides and a buffer holding exactly these elements (so offset 0)."""
-        return (self._strides == self.compact_strides(self._shape)
-                and prod(self._shape) == self._handle.size)
+        return self._strides == self.compact_strides(self._shape) and prod(self._shape) == self._handle.size
 
     def compact(self) -> NDArray:
         """This array itself if it is compact, else a compact copy of its values.
@@ -319,8 +338,7 @@ class NDArray:
         """A view of the same buffer with another shape and strides (and the same offset)."""
         if len(shape) != len(strides):
             raise ValueError(f"as_strided: shape {shape} and strides {strides} differ in length")
-        return NDArray.make(shape, strides=strides, device=self.device, handle=self._handle,
-                            offset=self._offset)
+        return NDArray.make(shape, strides=strides, device=self.device, handle=self._handle, offset=self._offset)
 
     @property
     def flat(self) -> NDArray:
@@ -346,11 +364,11 @@ class NDArray:
         new_shape = tuple(new_shape)
         ### BEGIN SOLUTION a4
         if prod(new_shape) != self.size:
-            raise ValueError(f"reshape: cannot view {self.size} elements of shape {self.shape} "
-                             f"as shape {new_shape}")
+            raise ValueError(f"reshape: cannot view {self.size} elements of shape {self.shape} as shape {new_shape}")
         if not self.is_compact():
-            raise ValueError(f"reshape: the array (shape {self.shape}, strides {self.strides}) "
-                             f"is not compact; call compact() first")
+            raise ValueError(
+                f"reshape: the array (shape {self.shape}, strides {self.strides}) is not compact; call compact() first"
+            )
         return self.as_strided(new_shape, NDArray.compact_strides(new_shape))
         ### END SOLUTION
 
@@ -367,8 +385,7 @@ class NDArray:
         if sorted(new_axes) != list(range(self.ndim)):
             raise ValueError(f"permute: {new_axes} is not an ordering of the axes of shape {self.shape}")
         ### BEGIN SOLUTION a4
-        return self.as_strided(tuple(self.shape[i] for i in new_axes),
-                               tuple(self.strides[i] for i in new_axes))
+        return self.as_strided(tuple(self.shape[i] for i in new_axes), tuple(self.strides[i] for i in new_axes))
         ### END SOLUTION
 
     def broadcast_to(self, new_shape: Sequence[int]) -> NDArray:
@@ -433,8 +450,7 @@ class NDArray:
             shape.append(len(range(start, stop, step)))
             strides.append(stride * step)
             offset += start * stride
-        return NDArray.make(shape, strides=strides, device=self.device, handle=self._handle,
-                            offset=offset)
+        return NDArray.make(shape, strides=strides, device=self.device, handle=self._handle, offset=offset)
         ### END SOLUTION
 
     def __setitem__(self, idxs: Index, other: NDArray | float) -> None:
@@ -446,11 +462,9 @@ class NDArray:
                 raise ValueError(f"__setitem__: value on {other.device}, array on {self.device}")
             if other.size != view.size:
                 other = other.broadcast_to(view.shape)
-            self.device.ewise_setitem(other.compact()._handle, view._handle, view.shape,
-                                      view.strides, view._offset)
+            self.device.ewise_setitem(other.compact()._handle, view._handle, view.shape, view.strides, view._offset)
         elif isinstance(other, Number):
-            self.device.scalar_setitem(view.size, float(other), view._handle, view.shape,
-                                       view.strides, view._offset)
+            self.device.scalar_setitem(view.size, float(other), view._handle, view.shape, view.strides, view._offset)
         else:
             raise TypeError(f"__setitem__: expected an NDArray or a number, got {type(other).__name__}")
 
@@ -462,12 +476,13 @@ class NDArray:
             return out
         if isinstance(other, NDArray):
             if other.shape != self.shape:
-                raise ValueError(f"{ewise_name}: shapes {self.shape} and {other.shape} differ; "
-                                 f"NDArray does not broadcast implicitly (use broadcast_to)")
+                raise ValueError(
+                    f"{ewise_name}: shapes {self.shape} and {other.shape} differ; "
+                    f"NDArray does not broadcast implicitly (use broadcast_to)"
+                )
             if other.device != self.device:
                 raise ValueError(f"{ewise_name}: operands on {self.device} and {other.device}")
-            getattr(self.device, ewise_name)(self.compact()._handle, other.compact()._handle,
-                                             out._handle)
+            getattr(self.device, ewise_name)(self.compact()._handle, other.compact()._handle, out._handle)
         elif isinstance(other, Number):
             getattr(self.device, scalar_name)(self.compact()._handle, float(other), out._handle)
         else:
@@ -561,8 +576,7 @@ class NDArray:
         if not isinstance(other, NDArray):
             return NotImplemented
         if self.ndim < 2 or other.ndim < 2 or self.shape[-1] != other.shape[-2]:
-            raise ValueError(f"matmul: NDArray multiplies matrices (m, n) @ (n, p); "
-                             f"got {self.shape} @ {other.shape}")
+            raise ValueError(f"matmul: NDArray multiplies matrices (m, n) @ (n, p); got {self.shape} @ {other.shape}")
         if self.ndim > 2 or other.ndim > 2:
             return self._batched_matmul(other)
         if other.device != self.device:
@@ -581,8 +595,7 @@ class NDArray:
         b = other.broadcast_to(batch + other.shape[-2:])
         out = NDArray.make(batch + (a.shape[-2], b.shape[-1]), device=self.device)
         for index in np.ndindex(*batch):
-            out[index] = a[index].compact().reshape(a.shape[-2:]) @ b[index].compact().reshape(
-                b.shape[-2:])
+            out[index] = a[index].compact().reshape(a.shape[-2:]) @ b[index].compact().reshape(b.shape[-2:])
         return out
 
     def _reduce(self, axis: Axes, keepdims: bool, name: str) -> NDArray:
@@ -622,19 +635,20 @@ class NDArray:
 
 # ---------------------------------------------------------------- functions
 
+
 def array(a: Any, dtype: DTypeLike = "float32", device: BackendDevice | None = None) -> NDArray:
     """A new NDArray holding a copy of ``a``."""
     _check_dtype(dtype)
     return NDArray(a, device=device)
 
 
-def empty(shape: Sequence[int], dtype: DTypeLike = "float32",
-          device: BackendDevice | None = None) -> NDArray:
+def empty(shape: Sequence[int], dtype: DTypeLike = "float32", device: BackendDevice | None = None) -> NDArray:
     return (default_device() if device is None else device).empty(shape, dtype)
 
 
-def full(shape: Sequence[int], fill_value: float, dtype: DTypeLike = "float32",
-         device: BackendDevice | None = None) -> NDArray:
+def full(
+    shape: Sequence[int], fill_value: float, dtype: DTypeLike = "float32", device: BackendDevice | None = None
+) -> NDArray:
     return (default_device() if device is None else device).full(shape, fill_value, dtype)
 
 
@@ -664,4 +678,3 @@ def tanh(a: NDArray) -> NDArray:
 
 def sum(a: NDArray, axis: Axes = None, keepdims: bool = False) -> NDArray:  # noqa: A001 (the course's name)
     return a.sum(axis=axis, keepdims=keepdims)
-

@@ -13,11 +13,35 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = [
-    "Array", "to_numpy", "from_numpy", "fill", "compact", "ewise_setitem", "scalar_setitem",
-    "ewise_add", "scalar_add", "ewise_mul", "scalar_mul", "ewise_div", "scalar_div",
-    "ewise_power", "scalar_power", "ewise_maximum", "scalar_maximum", "ewise_eq", "scalar_eq",
-    "ewise_ge", "scalar_ge", "ewise_log", "ewise_exp", "ewise_tanh", "ewise_sin", "ewise_cos",
-    "matmul", "reduce_sum", "reduce_max",
+    "Array",
+    "to_numpy",
+    "from_numpy",
+    "fill",
+    "compact",
+    "ewise_setitem",
+    "scalar_setitem",
+    "ewise_add",
+    "scalar_add",
+    "ewise_mul",
+    "scalar_mul",
+    "ewise_div",
+    "scalar_div",
+    "ewise_power",
+    "scalar_power",
+    "ewise_maximum",
+    "scalar_maximum",
+    "ewise_eq",
+    "scalar_eq",
+    "ewise_ge",
+    "scalar_ge",
+    "ewise_log",
+    "ewise_exp",
+    "ewise_tanh",
+    "ewise_sin",
+    "ewise_cos",
+    "matmul",
+    "reduce_sum",
+    "reduce_max",
 ]
 
 
@@ -66,11 +90,12 @@ def compact(a: Array, out: Array, shape: Sequence[int], strides: Sequence[int], 
 
 def ewise_setitem(a: Array, out: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> None:
     pos = flat_positions(shape, strides, offset)
-    out.array[pos] = a.array[:pos.size]
+    out.array[pos] = a.array[: pos.size]
 
 
-def scalar_setitem(size: int, val: float, out: Array, shape: Sequence[int], strides: Sequence[int],
-                   offset: int) -> None:
+def scalar_setitem(
+    size: int, val: float, out: Array, shape: Sequence[int], strides: Sequence[int], offset: int
+) -> None:
     out.array[flat_positions(shape, strides, offset)] = val
 
 
@@ -152,15 +177,14 @@ def ewise_cos(a: Array, out: Array) -> None:
 
 def matmul(a: Array, b: Array, out: Array, m: int, n: int, p: int) -> None:
     """out (m×p) = a (m×n) @ b (n×p), all compact, written into out's buffer."""
-    np.matmul(a.array[:m * n].reshape(m, n), b.array[:n * p].reshape(n, p),
-              out=out.array[:m * p].reshape(m, p))
+    np.matmul(a.array[: m * n].reshape(m, n), b.array[: n * p].reshape(n, p), out=out.array[: m * p].reshape(m, p))
 
 
 def reduce_max(a: Array, out: Array, reduce_size: int) -> None:
     """out[i] = max of row i of a compact (outer × reduce_size) buffer."""
-    np.max(a.array[:out.size * reduce_size].reshape(-1, reduce_size), axis=1, out=out.array)
+    np.max(a.array[: out.size * reduce_size].reshape(-1, reduce_size), axis=1, out=out.array)
 
 
 def reduce_sum(a: Array, out: Array, reduce_size: int) -> None:
     """out[i] = sum of row i of a compact (outer × reduce_size) buffer."""
-    np.sum(a.array[:out.size * reduce_size].reshape(-1, reduce_size), axis=1, out=out.array)
+    np.sum(a.array[: out.size * reduce_size].reshape(-1, reduce_size), axis=1, out=out.array)

@@ -29,19 +29,46 @@ import numpy as np
 from needle_core import cuda as nc
 
 __all__ = [
-    "Array", "to_numpy", "from_numpy", "fill", "compact", "ewise_setitem", "scalar_setitem",
-    "ewise_add", "scalar_add", "ewise_mul", "scalar_mul", "ewise_div", "scalar_div",
-    "ewise_power", "scalar_power", "ewise_maximum", "scalar_maximum", "ewise_eq", "scalar_eq",
-    "ewise_ge", "scalar_ge", "ewise_log", "ewise_exp", "ewise_tanh", "ewise_sin", "ewise_cos",
-    "matmul", "reduce_sum", "reduce_max", "enabled", "why_disabled", "backend_name", "KERNEL_DIR",
+    "Array",
+    "to_numpy",
+    "from_numpy",
+    "fill",
+    "compact",
+    "ewise_setitem",
+    "scalar_setitem",
+    "ewise_add",
+    "scalar_add",
+    "ewise_mul",
+    "scalar_mul",
+    "ewise_div",
+    "scalar_div",
+    "ewise_power",
+    "scalar_power",
+    "ewise_maximum",
+    "scalar_maximum",
+    "ewise_eq",
+    "scalar_eq",
+    "ewise_ge",
+    "scalar_ge",
+    "ewise_log",
+    "ewise_exp",
+    "ewise_tanh",
+    "ewise_sin",
+    "ewise_cos",
+    "matmul",
+    "reduce_sum",
+    "reduce_max",
+    "enabled",
+    "why_disabled",
+    "backend_name",
+    "KERNEL_DIR",
 ]
 
 # the .cu files; NEEDLE_CUDA_KERNELS=<folder> runs the kernels of another copy (yours, elsewhere)
-KERNEL_DIR = Path(os.environ.get("NEEDLE_CUDA_KERNELS")
-                  or Path(__file__).resolve().parents[2] / "cuda_kernels")
-THREADS = 256          # threads per block of element-wise and compact launches
-REDUCE_THREADS = 256   # at most this many threads per reduction block (a power of two)
-TILE = 16              # the matmul block is TILE × TILE
+KERNEL_DIR = Path(os.environ.get("NEEDLE_CUDA_KERNELS") or Path(__file__).resolve().parents[2] / "cuda_kernels")
+THREADS = 256  # threads per block of element-wise and compact launches
+REDUCE_THREADS = 256  # at most this many threads per reduction block (a power of two)
+TILE = 16  # the matmul block is TILE × TILE
 # The matmul kernel: "matmul_tiled" or "matmul_naive"; None picks by path: tiled on a GPU, naive
 # on the CPU runner, where every __syncthreads() is a switch between fibers and the naive kernel
 # trains the a3 network 4–7× faster (bench/bench_devices.py, docs/benchmarks.md).
@@ -64,7 +91,7 @@ _functions: dict[Any, Any] = {}  # (file, kernel) → (module, function); the ki
 
 
 def backend_name() -> str:
-    """"pycuda" on an NVIDIA GPU, "cpu" on the CPU runner."""
+    """ "pycuda" on an NVIDIA GPU, "cpu" on the CPU runner."""
     return nc.backend()
 
 
@@ -131,8 +158,7 @@ def to_numpy(a: Array, shape: Sequence[int], strides: Sequence[int], offset: int
     host = np.empty(a.size, dtype=np.float32)
     if a.size:
         nc.memcpy_dtoh(host, a.buf)
-    view = np.lib.stride_tricks.as_strided(host[offset:], shape=tuple(shape),
-                                           strides=tuple(s * 4 for s in strides))
+    view = np.lib.stride_tricks.as_strided(host[offset:], shape=tuple(shape), strides=tuple(s * 4 for s in strides))
     return view.copy()
 
 
@@ -151,8 +177,7 @@ def _layout(shape: Sequence[int], strides: Sequence[int]) -> tuple[Any, Any, np.
     """shape and strides as the kernels' ``const int*`` arguments (a 0-d array as one element)."""
     if len(shape) == 0:
         shape, strides = (1,), (1,)
-    return (nc.In(np.asarray(shape, dtype=np.int32)), nc.In(np.asarray(strides, dtype=np.int32)),
-            np.int32(len(shape)))
+    return (nc.In(np.asarray(shape, dtype=np.int32)), nc.In(np.asarray(strides, dtype=np.int32)), np.int32(len(shape)))
 
 
 def compact(a: Array, out: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> None:
@@ -162,8 +187,16 @@ def compact(a: Array, out: Array, shape: Sequence[int], strides: Sequence[int], 
         return
     shape_arg, strides_arg, ndim = _layout(shape, strides)
     _kernel("compact.cu", "compact_kernel")(
-        a.buf, out.buf, np.int32(size), shape_arg, strides_arg, ndim, np.int32(offset),
-        block=(THREADS, 1, 1), grid=_grid(size))
+        a.buf,
+        out.buf,
+        np.int32(size),
+        shape_arg,
+        strides_arg,
+        ndim,
+        np.int32(offset),
+        block=(THREADS, 1, 1),
+        grid=_grid(size),
+    )
 
 
 def ewise_setitem(a: Array, out: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> None:
@@ -173,27 +206,44 @@ def ewise_setitem(a: Array, out: Array, shape: Sequence[int], strides: Sequence[
         return
     shape_arg, strides_arg, ndim = _layout(shape, strides)
     _kernel("compact.cu", "ewise_setitem_kernel")(
-        a.buf, out.buf, np.int32(size), shape_arg, strides_arg, ndim, np.int32(offset),
-        block=(THREADS, 1, 1), grid=_grid(size))
+        a.buf,
+        out.buf,
+        np.int32(size),
+        shape_arg,
+        strides_arg,
+        ndim,
+        np.int32(offset),
+        block=(THREADS, 1, 1),
+        grid=_grid(size),
+    )
 
 
-def scalar_setitem(size: int, val: float, out: Array, shape: Sequence[int], strides: Sequence[int],
-                   offset: int) -> None:
+def scalar_setitem(
+    size: int, val: float, out: Array, shape: Sequence[int], strides: Sequence[int], offset: int
+) -> None:
     """Every entry of the strided view (shape, strides, offset) of out ← val."""
     if size == 0:
         return
     shape_arg, strides_arg, ndim = _layout(shape, strides)
     _kernel("compact.cu", "scalar_setitem_kernel")(
-        np.float32(val), out.buf, np.int32(size), shape_arg, strides_arg, ndim, np.int32(offset),
-        block=(THREADS, 1, 1), grid=_grid(size))
+        np.float32(val),
+        out.buf,
+        np.int32(size),
+        shape_arg,
+        strides_arg,
+        ndim,
+        np.int32(offset),
+        block=(THREADS, 1, 1),
+        grid=_grid(size),
+    )
 
 
 def _ewise(name: str) -> Callable[[Array, Array, Array], None]:
     def launch(a: Array, b: Array, out: Array) -> None:
         n = out.size
         if n:
-            _kernel("elementwise.cu", name)(a.buf, b.buf, out.buf, np.int32(n),
-                                             block=(THREADS, 1, 1), grid=_grid(n))
+            _kernel("elementwise.cu", name)(a.buf, b.buf, out.buf, np.int32(n), block=(THREADS, 1, 1), grid=_grid(n))
+
     launch.__name__ = name
     launch.__doc__ = f"out ← {name}(a, b), element by element (compact buffers)."
     return launch
@@ -203,8 +253,10 @@ def _scalar(name: str) -> Callable[[Array, float, Array], None]:
     def launch(a: Array, val: float, out: Array) -> None:
         n = out.size
         if n:
-            _kernel("elementwise.cu", name)(a.buf, np.float32(val), out.buf, np.int32(n),
-                                             block=(THREADS, 1, 1), grid=_grid(n))
+            _kernel("elementwise.cu", name)(
+                a.buf, np.float32(val), out.buf, np.int32(n), block=(THREADS, 1, 1), grid=_grid(n)
+            )
+
     launch.__name__ = name
     launch.__doc__ = f"out ← {name}(a, val), element by element (a compact buffer)."
     return launch
@@ -214,19 +266,20 @@ def _unary(filename: str, name: str) -> Callable[[Array, Array], None]:
     def launch(a: Array, out: Array) -> None:
         n = out.size
         if n:
-            _kernel(filename, name)(a.buf, out.buf, np.int32(n),
-                                    block=(THREADS, 1, 1), grid=_grid(n))
+            _kernel(filename, name)(a.buf, out.buf, np.int32(n), block=(THREADS, 1, 1), grid=_grid(n))
+
     launch.__name__ = name
     launch.__doc__ = f"out ← {name}(a), element by element (a compact buffer)."
     return launch
 
 
 ewise_add, ewise_mul, ewise_div, ewise_power, ewise_maximum, ewise_eq, ewise_ge = (
-    _ewise("ewise_" + op) for op in ("add", "mul", "div", "power", "maximum", "eq", "ge"))
+    _ewise("ewise_" + op) for op in ("add", "mul", "div", "power", "maximum", "eq", "ge")
+)
 scalar_add, scalar_mul, scalar_div, scalar_power, scalar_maximum, scalar_eq, scalar_ge = (
-    _scalar("scalar_" + op) for op in ("add", "mul", "div", "power", "maximum", "eq", "ge"))
-ewise_log, ewise_exp, ewise_tanh = (
-    _unary("elementwise.cu", "ewise_" + op) for op in ("log", "exp", "tanh"))
+    _scalar("scalar_" + op) for op in ("add", "mul", "div", "power", "maximum", "eq", "ge")
+)
+ewise_log, ewise_exp, ewise_tanh = (_unary("elementwise.cu", "ewise_" + op) for op in ("log", "exp", "tanh"))
 ewise_sin = _unary("<kit>", "kit_ewise_sin")
 ewise_cos = _unary("<kit>", "kit_ewise_cos")
 
@@ -235,8 +288,15 @@ def matmul(a: Array, b: Array, out: Array, m: int, n: int, p: int) -> None:
     """out (m×p) ← a (m×n) @ b (n×p), all compact: one thread per output entry."""
     name = MATMUL or ("matmul_tiled" if nc.backend() == "pycuda" else "matmul_naive")
     _kernel("matmul.cu", name)(
-        a.buf, b.buf, out.buf, np.int32(m), np.int32(n), np.int32(p),
-        block=(TILE, TILE, 1), grid=((p + TILE - 1) // TILE, (m + TILE - 1) // TILE))
+        a.buf,
+        b.buf,
+        out.buf,
+        np.int32(m),
+        np.int32(n),
+        np.int32(p),
+        block=(TILE, TILE, 1),
+        grid=((p + TILE - 1) // TILE, (m + TILE - 1) // TILE),
+    )
 
 
 def _reduce(name: str, a: Array, out: Array, reduce_size: int) -> None:
@@ -246,8 +306,15 @@ def _reduce(name: str, a: Array, out: Array, reduce_size: int) -> None:
     threads = 32  # at least a warp: a smaller block would leave most of its warp idle
     while threads < min(reduce_size, REDUCE_THREADS):
         threads *= 2
-    _kernel("reduce.cu", name)(a.buf, out.buf, np.int32(outer), np.int32(reduce_size),
-                               block=(threads, 1, 1), grid=(outer, 1), shared=threads * 4)
+    _kernel("reduce.cu", name)(
+        a.buf,
+        out.buf,
+        np.int32(outer),
+        np.int32(reduce_size),
+        block=(threads, 1, 1),
+        grid=(outer, 1),
+        shared=threads * 4,
+    )
 
 
 def reduce_sum(a: Array, out: Array, reduce_size: int) -> None:

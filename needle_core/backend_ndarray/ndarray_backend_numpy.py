@@ -12,11 +12,35 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = [
-    "Array", "to_numpy", "from_numpy", "fill", "compact", "ewise_setitem", "scalar_setitem",
-    "ewise_add", "scalar_add", "ewise_mul", "scalar_mul", "ewise_div", "scalar_div",
-    "ewise_power", "scalar_power", "ewise_maximum", "scalar_maximum", "ewise_eq", "scalar_eq",
-    "ewise_ge", "scalar_ge", "ewise_log", "ewise_exp", "ewise_tanh", "ewise_sin", "ewise_cos",
-    "matmul", "reduce_sum", "reduce_max",
+    "Array",
+    "to_numpy",
+    "from_numpy",
+    "fill",
+    "compact",
+    "ewise_setitem",
+    "scalar_setitem",
+    "ewise_add",
+    "scalar_add",
+    "ewise_mul",
+    "scalar_mul",
+    "ewise_div",
+    "scalar_div",
+    "ewise_power",
+    "scalar_power",
+    "ewise_maximum",
+    "scalar_maximum",
+    "ewise_eq",
+    "scalar_eq",
+    "ewise_ge",
+    "scalar_ge",
+    "ewise_log",
+    "ewise_exp",
+    "ewise_tanh",
+    "ewise_sin",
+    "ewise_cos",
+    "matmul",
+    "reduce_sum",
+    "reduce_max",
 ]
 
 _ITEM = 4  # bytes per float32
@@ -39,7 +63,8 @@ class Array:
 
 def _view(a: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> np.ndarray:
     return np.lib.stride_tricks.as_strided(
-        a.array[offset:], shape=tuple(shape), strides=tuple(s * _ITEM for s in strides))
+        a.array[offset:], shape=tuple(shape), strides=tuple(s * _ITEM for s in strides)
+    )
 
 
 def to_numpy(a: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> np.ndarray:
@@ -59,11 +84,12 @@ def compact(a: Array, out: Array, shape: Sequence[int], strides: Sequence[int], 
 
 
 def ewise_setitem(a: Array, out: Array, shape: Sequence[int], strides: Sequence[int], offset: int) -> None:
-    _view(out, shape, strides, offset)[...] = a.array[:out_size(shape)].reshape(shape)
+    _view(out, shape, strides, offset)[...] = a.array[: out_size(shape)].reshape(shape)
 
 
-def scalar_setitem(size: int, val: float, out: Array, shape: Sequence[int], strides: Sequence[int],
-                   offset: int) -> None:
+def scalar_setitem(
+    size: int, val: float, out: Array, shape: Sequence[int], strides: Sequence[int], offset: int
+) -> None:
     _view(out, shape, strides, offset)[...] = val
 
 
@@ -96,11 +122,11 @@ def scalar_div(a: Array, val: float, out: Array) -> None:
 
 
 def ewise_power(a: Array, b: Array, out: Array) -> None:
-    out.array[:] = a.array ** b.array
+    out.array[:] = a.array**b.array
 
 
 def scalar_power(a: Array, val: float, out: Array) -> None:
-    out.array[:] = a.array ** val
+    out.array[:] = a.array**val
 
 
 def ewise_maximum(a: Array, b: Array, out: Array) -> None:
@@ -149,14 +175,14 @@ def ewise_cos(a: Array, out: Array) -> None:
 
 def matmul(a: Array, b: Array, out: Array, m: int, n: int, p: int) -> None:
     """out (m×p) = a (m×n) @ b (n×p), all compact."""
-    out.array[:] = (a.array[:m * n].reshape(m, n) @ b.array[:n * p].reshape(n, p)).ravel()
+    out.array[:] = (a.array[: m * n].reshape(m, n) @ b.array[: n * p].reshape(n, p)).ravel()
 
 
 def reduce_max(a: Array, out: Array, reduce_size: int) -> None:
     """out[i] = max of a's row i, a compact (outer × reduce_size)."""
-    out.array[:] = a.array[:out.size * reduce_size].reshape(-1, reduce_size).max(axis=1)
+    out.array[:] = a.array[: out.size * reduce_size].reshape(-1, reduce_size).max(axis=1)
 
 
 def reduce_sum(a: Array, out: Array, reduce_size: int) -> None:
     """out[i] = sum of a's row i, a compact (outer × reduce_size)."""
-    out.array[:] = a.array[:out.size * reduce_size].reshape(-1, reduce_size).sum(axis=1)
+    out.array[:] = a.array[: out.size * reduce_size].reshape(-1, reduce_size).sum(axis=1)

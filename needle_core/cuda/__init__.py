@@ -46,9 +46,7 @@ KERNEL_DIR = Path(__file__).resolve().parent.parent.parent / "cuda_kernels"
 class _Wrapped:
     def __init__(self, array: np.ndarray) -> None:
         if not isinstance(array, np.ndarray):
-            raise TypeError(
-                f"{type(self).__name__} wraps a numpy array, got {type(array).__name__}"
-            )
+            raise TypeError(f"{type(self).__name__} wraps a numpy array, got {type(array).__name__}")
         self.array = array
 
 
@@ -96,8 +94,9 @@ def _impl() -> ModuleType:
     return cpu
 
 
-def SourceModule(source: str, options: Sequence[str] | None = None, *, filename: str | None = None,
-                 **kwargs: Any) -> Any:
+def SourceModule(
+    source: str, options: Sequence[str] | None = None, *, filename: str | None = None, **kwargs: Any
+) -> Any:
     """Compile CUDA source; `filename` is the .cu file it came from (errors name it).
 
     The module is pycuda's on a GPU and the CPU runner's elsewhere; both have ``get_function``.

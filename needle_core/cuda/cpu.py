@@ -49,9 +49,7 @@ def cache_dir() -> Path:
     """Where compiled kernels are kept between runs: $NEEDLE_CUDA_CACHE, or
     ~/.cache/needle-kit/cuda; where that cannot be written (a grading sandbox with a
     read-only home, say), a folder in the temporary directory."""
-    preferred = (
-        os.environ.get("NEEDLE_CUDA_CACHE") or Path.home() / ".cache" / "needle-kit" / "cuda"
-    )
+    preferred = os.environ.get("NEEDLE_CUDA_CACHE") or Path.home() / ".cache" / "needle-kit" / "cuda"
     for d in (Path(preferred), Path(tempfile.gettempdir()) / f"needle-kit-cuda-{os.getuid()}"):
         try:
             d.mkdir(parents=True, exist_ok=True)
@@ -59,9 +57,7 @@ def cache_dir() -> Path:
                 return d
         except OSError:
             continue
-    raise CudaError(
-        f"no writable folder for compiled kernels: set NEEDLE_CUDA_CACHE (tried {preferred})"
-    )
+    raise CudaError(f"no writable folder for compiled kernels: set NEEDLE_CUDA_CACHE (tried {preferred})")
 
 
 _compiler_id = None
@@ -73,10 +69,7 @@ def compiler_id() -> str:
     if _compiler_id is None:
         path = shutil.which(CXX)
         if path is None:
-            raise CudaError(
-                f"the CPU runner needs a C++ compiler ({CXX}); install g++ (Debian: apt-get "
-                "install g++)"
-            )
+            raise CudaError(f"the CPU runner needs a C++ compiler ({CXX}); install g++ (Debian: apt-get install g++)")
         version = subprocess.run([path, "--version"], capture_output=True, text=True).stdout
         _compiler_id = f"{os.path.realpath(path)}\n{version}"
     return _compiler_id
@@ -90,22 +83,15 @@ def _key(*parts: object) -> str:
     return h.hexdigest()[:24]
 
 
-def _build(target: Path, cmd_for: Callable[[str], list[str]], filename: str,
-           kind: str = "shared library") -> None:
+def _build(target: Path, cmd_for: Callable[[str], list[str]], filename: str, kind: str = "shared library") -> None:
     """Compile into a temporary name next to `target`, then rename: concurrent processes
     building the same thing each write their own file, and the rename is atomic."""
-    fd, tmp = tempfile.mkstemp(
-        dir=target.parent, prefix=target.stem + ".", suffix=".tmp" + target.suffix
-    )
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.stem + ".", suffix=".tmp" + target.suffix)
     os.close(fd)
     try:
-        proc = subprocess.run(
-            cmd_for(tmp), capture_output=True, text=True, env=dict(os.environ, LC_ALL="C")
-        )
+        proc = subprocess.run(cmd_for(tmp), capture_output=True, text=True, env=dict(os.environ, LC_ALL="C"))
         if proc.returncode != 0:
-            raise CudaCompileError(
-                filename, src.parse_messages(proc.stderr, filename), CXX, proc.stderr
-            )
+            raise CudaCompileError(filename, src.parse_messages(proc.stderr, filename), CXX, proc.stderr)
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -183,9 +169,7 @@ def runtime() -> ctypes.CDLL:
             lib.needle_rt_free.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
             lib.needle_rt_error_size.restype = ctypes.c_size_t
             lib.needle_rt_set_order.argtypes = [ctypes.c_int]
-            assert lib.needle_rt_error_size() == ctypes.sizeof(_LaunchError), (
-                "runtime and Python disagree"
-            )
+            assert lib.needle_rt_error_size() == ctypes.sizeof(_LaunchError), "runtime and Python disagree"
             _runtime = (lib, path)
         return _runtime[0]
 
@@ -203,9 +187,7 @@ class DeviceBuffer:
         map_start, map_bytes = _pool_take(max(self.nbytes, 1))
         if map_start is None:
             size, start = ctypes.c_size_t(), ctypes.c_void_p()
-            if not lib.needle_rt_alloc(
-                max(self.nbytes, 1), ctypes.byref(size), ctypes.byref(start)
-            ):
+            if not lib.needle_rt_alloc(max(self.nbytes, 1), ctypes.byref(size), ctypes.byref(start)):
                 raise MemoryError(f"cannot allocate {nbytes} bytes")
             map_start, map_bytes = start.value, size.value
         assert map_start is not None  # the allocation succeeded
@@ -290,9 +272,7 @@ def memcpy_htod(dest: DeviceBuffer | BufferView, src_array: np.ndarray) -> None:
     buf, off = (dest.buffer, dest.offset) if isinstance(dest, BufferView) else (dest, 0)
     data = _as_bytes(src_array)
     if off + data.size > buf.nbytes:
-        raise ValueError(
-            f"copying {data.size} bytes at offset {off} into a buffer of {buf.nbytes} bytes"
-        )
+        raise ValueError(f"copying {data.size} bytes at offset {off} into a buffer of {buf.nbytes} bytes")
     buf.as_numpy()[off : off + data.size] = data
 
 
@@ -375,8 +355,12 @@ def generated_source(source: str, filename: str) -> tuple[str, list[src.Kernel]]
     return "".join(parts), kernels
 
 
-def compile_module(source: str, filename: str, options: Sequence[str] | None = None,
-                   include_dirs: Iterable[str | os.PathLike[str]] = ()) -> Path:
+def compile_module(
+    source: str,
+    filename: str,
+    options: Sequence[str] | None = None,
+    include_dirs: Iterable[str | os.PathLike[str]] = (),
+) -> Path:
     """Compile (or find in the cache) the shared library for `source`; returns its path."""
     runtime()
     assert _runtime is not None
@@ -442,9 +426,7 @@ class SourceModule:
         if self.sanitize not in (None, *sanitizers.MODES):
             raise ValueError(f"sanitize must be None, 'address' or 'thread', not {self.sanitize!r}")
         self.include_dirs = [str(d) for d in include_dirs] or [
-            str(Path(self.filename).resolve().parent)
-            if os.path.exists(self.filename)
-            else os.getcwd()
+            str(Path(self.filename).resolve().parent) if os.path.exists(self.filename) else os.getcwd()
         ]
         self.path = compile_module(source, self.filename, options, self.include_dirs)
         self.lib = ctypes.CDLL(str(self.path))
@@ -455,9 +437,7 @@ class SourceModule:
         if name not in self._functions:
             if name not in self.kernels:
                 known = ", ".join(self.kernels) or "none"
-                raise CudaError(
-                    f"{self.filename} has no __global__ function '{name}' (it has: {known})"
-                )
+                raise CudaError(f"{self.filename} has no __global__ function '{name}' (it has: {known})")
             self._functions[name] = Function(self, self.kernels[name])
         return self._functions[name]
 
@@ -484,8 +464,17 @@ _CTYPE_NAMES = {
 class _Arg:
     """One pointer argument as launched: where its data is, and what to copy back."""
 
-    def __init__(self, name: str, index: int, address: int, nbytes: int | None, itemsize: int, writable: bool,
-                 copy_back: Callable[[], None] | None = None, keep: object = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        index: int,
+        address: int,
+        nbytes: int | None,
+        itemsize: int,
+        writable: bool,
+        copy_back: Callable[[], None] | None = None,
+        keep: object = None,
+    ) -> None:
         self.name, self.index, self.address, self.nbytes = name, index, address, nbytes
         self.itemsize, self.writable, self.copy_back, self.keep = (
             itemsize,
@@ -513,9 +502,7 @@ class Function:
         sizes = getattr(lib, f"needle_pointee_sizes_{kernel.name}")
         sizes.restype = ctypes.POINTER(ctypes.c_int)
         self.pointee_sizes = [sizes()[i] for i in range(len(self.signature))]
-        self._thunk = ctypes.cast(
-            getattr(lib, f"needle_thunk_{kernel.name}"), ctypes.c_void_p
-        ).value
+        self._thunk = ctypes.cast(getattr(lib, f"needle_thunk_{kernel.name}"), ctypes.c_void_p).value
         self._info = ctypes.addressof(ctypes.c_char.in_dll(lib, f"needle_kernel_{kernel.name}"))
         if "?" in self.signature:
             bad = self.params[self.signature.index("?")]
@@ -526,8 +513,13 @@ class Function:
             )
 
     def __call__(
-        self, *args: Any, block: Sequence[int] = (1, 1, 1), grid: Sequence[int] = (1, 1), shared: int = 0,
-        stream: Any = None, time_kernel: bool = False,
+        self,
+        *args: Any,
+        block: Sequence[int] = (1, 1, 1),
+        grid: Sequence[int] = (1, 1),
+        shared: int = 0,
+        stream: Any = None,
+        time_kernel: bool = False,
     ) -> None:
         from . import In, InOut, Out
 
@@ -535,8 +527,7 @@ class Function:
         grid = tuple(int(g) for g in grid) + (1,) * (3 - len(grid))
         if len(args) != len(self.signature):
             raise KernelLaunchError(
-                f"{self.name} takes {len(self.signature)} arguments "
-                f"({', '.join(self.params)}), got {len(args)}"
+                f"{self.name} takes {len(self.signature)} arguments ({', '.join(self.params)}), got {len(args)}"
             )
         if self.module.sanitize:
             from . import sanitize
@@ -577,8 +568,9 @@ class Function:
             if p.copy_back is not None:
                 p.copy_back()
 
-    def _launch(self, lib: ctypes.CDLL, argv: Any, grid_c: Any, block_c: Any, shared: int, pointers: list[_Arg],
-                order: int = 0) -> None:
+    def _launch(
+        self, lib: ctypes.CDLL, argv: Any, grid_c: Any, block_c: Any, shared: int, pointers: list[_Arg], order: int = 0
+    ) -> None:
         err = _LaunchError()
         lib.needle_rt_set_order(order)
         try:
@@ -600,8 +592,9 @@ class Function:
     def _static_shared(self) -> int:
         return ctypes.c_uint.from_address(self._info + ctypes.sizeof(ctypes.c_void_p)).value
 
-    def _check_order(self, uses_shared: bool, grid: Sequence[int], block: Sequence[int],
-                     pointers: list[_Arg]) -> list[_Arg] | None:
+    def _check_order(
+        self, uses_shared: bool, grid: Sequence[int], block: Sequence[int], pointers: list[_Arg]
+    ) -> list[_Arg] | None:
         """The writable buffers to compare across two thread orders, or None for no check.
         NEEDLE_CUDA_CHECK_ORDER: "auto" (default: launches of at most ORDER_CHECK_THREADS
         threads that use shared memory and no atomics: the sizes tests use), "always" or "never"."""
@@ -616,8 +609,17 @@ class Function:
             return None  # a raw address: its extent is unknown, so it cannot be restored
         return writable
 
-    def _compare_orders(self, lib: ctypes.CDLL, argv: Any, grid_c: Any, block_c: Any, shared: int,
-                        pointers: list[_Arg], check: list[_Arg], before: list[bytes]) -> None:
+    def _compare_orders(
+        self,
+        lib: ctypes.CDLL,
+        argv: Any,
+        grid_c: Any,
+        block_c: Any,
+        shared: int,
+        pointers: list[_Arg],
+        check: list[_Arg],
+        before: list[bytes],
+    ) -> None:
         """Run the launch again, threads in reverse order, from the same starting memory; a
         different result means threads depend on the order they run in between barriers."""
         first = [bytes(p.view()) for p in check]
@@ -637,14 +639,10 @@ class Function:
                 if same.all():
                     continue
                 i = int(np.flatnonzero(~same)[0])
-                detail = (
-                    f" (first at index {i}: {a[i]!r} in zigzag order, {b[i]!r} in reverse order)"
-                )
+                detail = f" (first at index {i}: {a[i]!r} in zigzag order, {b[i]!r} in reverse order)"
             else:
                 detail = ""
-            for q, data in zip(
-                check, first
-            ):  # leave the zigzag run's results, as without the check
+            for q, data in zip(check, first):  # leave the zigzag run's results, as without the check
                 q.view()[:] = data
             raise OrderDependenceError(
                 f"{self.module.filename}: kernel {self.name} writes different values into "
@@ -657,8 +655,9 @@ class Function:
                 "in two orders.)"
             )
 
-    def _pointer(self, a: Any, pname: str, index: int, writable: bool, wrappers: tuple[type[Any], type[Any], type[Any]]
-                 ) -> _Arg:
+    def _pointer(
+        self, a: Any, pname: str, index: int, writable: bool, wrappers: tuple[type[Any], type[Any], type[Any]]
+    ) -> _Arg:
         In, Out, InOut = wrappers
         size = self.pointee_sizes[index]
         if isinstance(a, (In, Out, InOut)):
@@ -689,9 +688,7 @@ class Function:
                 f"{self.name}: parameter '{pname}' is a pointer: wrap the numpy array as "
                 "cuda.In(a), cuda.Out(a) or cuda.InOut(a), or pass a buffer from cuda.mem_alloc"
             )
-        raise KernelLaunchError(
-            f"{self.name}: parameter '{pname}' is a pointer; got {type(a).__name__}"
-        )
+        raise KernelLaunchError(f"{self.name}: parameter '{pname}' is a pointer; got {type(a).__name__}")
 
     def _launch_error(self, err: _LaunchError, pointers: list[_Arg]) -> CudaError:
         where = (
@@ -731,9 +728,7 @@ class Function:
                     "bounds guard, "
                     f"e.g. if (i < n), and the index arithmetic."
                 )
-        signame = {11: "SIGSEGV", 7: "SIGBUS", 8: "SIGFPE", 4: "SIGILL", 6: "SIGABRT"}.get(
-            err.signal, str(err.signal)
-        )
+        signame = {11: "SIGSEGV", 7: "SIGBUS", 8: "SIGFPE", 4: "SIGILL", 6: "SIGABRT"}.get(err.signal, str(err.signal))
         what = {
             8: "integer division by zero",
             4: "illegal instruction: __trap() was called, or a function that returns a value "
@@ -752,9 +747,7 @@ class Function:
         if not err.pc or not err.module_base:
             return None
         if os.path.realpath(err.module_path.decode()) != os.path.realpath(self.module.path):
-            return (
-                None  # the fault is in a library the kernel called (abort, for one): no kernel line
-            )
+            return None  # the fault is in a library the kernel called (abort, for one): no kernel line
         addr2line = shutil.which("addr2line")
         if not addr2line:
             return None

@@ -25,8 +25,9 @@ class CompileMessage:
 class CudaCompileError(CudaError):
     """The kernel file does not compile; ``messages`` are ``file:line: error: message``."""
 
-    def __init__(self, filename: str, messages: Iterable[CompileMessage], compiler: str = "g++",
-                 output: str = "") -> None:
+    def __init__(
+        self, filename: str, messages: Iterable[CompileMessage], compiler: str = "g++", output: str = ""
+    ) -> None:
         self.filename = filename
         self.messages = list(messages)
         self.compiler = compiler
@@ -61,5 +62,5 @@ class OrderDependenceError(KernelLaunchError):
 class SanitizerError(KernelLaunchError):
     """AddressSanitizer or ThreadSanitizer found a bug; the message is its report, shortened."""
 
-    report: str   # the sanitizer's whole report
-    detail: str   # what went wrong, and where
+    report: str  # the sanitizer's whole report
+    detail: str  # what went wrong, and where

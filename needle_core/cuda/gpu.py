@@ -84,9 +84,7 @@ class SourceModule:
             )
         except drv.CompileError as e:
             log = f"{getattr(e, 'stdout', '') or ''}\n{getattr(e, 'stderr', '') or ''}\n{e}"
-            raise CudaCompileError(
-                self.filename, src.parse_messages(log, self.filename), "nvcc", log
-            ) from None
+            raise CudaCompileError(self.filename, src.parse_messages(log, self.filename), "nvcc", log) from None
         self.kernels = {k.name: k for k in src.find_kernels(source)}
 
     def get_function(self, name: str) -> Function:
@@ -100,8 +98,13 @@ class Function:
         self.fn, self.name, self.kernel = fn, name, kernel
 
     def __call__(
-        self, *args: Any, block: Sequence[int] = (1, 1, 1), grid: Sequence[int] = (1, 1), shared: int = 0,
-        stream: Any = None, time_kernel: bool = False,
+        self,
+        *args: Any,
+        block: Sequence[int] = (1, 1, 1),
+        grid: Sequence[int] = (1, 1),
+        shared: int = 0,
+        stream: Any = None,
+        time_kernel: bool = False,
     ) -> Any:
         from . import In, InOut, Out
 
@@ -118,9 +121,7 @@ class Function:
             elif isinstance(a, (np.number, np.ndarray)) or hasattr(a, "gpudata"):
                 converted.append(a)
             elif isinstance(a, int) and not isinstance(a, bool):
-                raise KernelLaunchError(
-                    f"{self.name}: pass numbers as numpy scalars (np.int32, np.float32), not int"
-                )
+                raise KernelLaunchError(f"{self.name}: pass numbers as numpy scalars (np.int32, np.float32), not int")
             else:
                 converted.append(a)
         block = tuple(int(b) for b in block) + (1,) * (3 - len(block))

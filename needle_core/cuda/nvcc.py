@@ -35,7 +35,10 @@ def nvcc_path() -> str | None:
 
 
 def nvcc_check(
-    path: str | os.PathLike[str] | None, archs: Sequence[str] = ARCHS, *, filename: str | None = None,
+    path: str | os.PathLike[str] | None,
+    archs: Sequence[str] = ARCHS,
+    *,
+    filename: str | None = None,
     source: str | None = None,
 ) -> list[str]:
     """Compile `path` (or `source`, reported as `filename`) to a cubin for each arch.

@@ -50,13 +50,8 @@ def build(module: cpu.SourceModule, mode: str) -> Path:
     # The header goes in front of the kernel file only (not with -include, which would put it,
     # and its refusal of rand(), in front of the runtime and the driver too).
     text = f'#include "{cpu.KIT_HEADER.name}"\n' + text
-    table = [
-        'extern "C" const struct { const char* n; void (*t)(void**); void* i; } '
-        "needle_kernel_table[] = {"
-    ]
-    table += [
-        f'    {{"{k.name}", needle_thunk_{k.name}, &needle_kernel_{k.name}}},' for k in kernels
-    ]
+    table = ['extern "C" const struct { const char* n; void (*t)(void**); void* i; } needle_kernel_table[] = {']
+    table += [f'    {{"{k.name}", needle_thunk_{k.name}, &needle_kernel_{k.name}}},' for k in kernels]
     table += ["    {nullptr, nullptr, nullptr}};\n"]
     text += "\n".join(table)
     flags = [
@@ -134,15 +129,16 @@ def build(module: cpu.SourceModule, mode: str) -> Path:
     return path
 
 
-def launch(fn: cpu.Function, args: Sequence[Any], block: Sequence[int], grid: Sequence[int], shared: int,
-           mode: str) -> None:
+def launch(
+    fn: cpu.Function, args: Sequence[Any], block: Sequence[int], grid: Sequence[int], shared: int, mode: str
+) -> None:
     """Run fn(*args) once under the sanitizer; copies results back like a normal launch."""
     from . import In, InOut, Out
 
     exe = build(fn.module, mode)
-    buffers: list = []    # (bytes, copy-back target or None)
+    buffers: list = []  # (bytes, copy-back target or None)
     refs: dict = {}
-    packed_args: list = []   # bytes of a scalar, or (buffer, index) of a pointer
+    packed_args: list = []  # bytes of a scalar, or (buffer, index) of a pointer
 
     def buffer_index(key: int, data: bytes, back: tuple[str, Any] | None) -> int:
         if key not in refs:
@@ -153,18 +149,12 @@ def launch(fn: cpu.Function, args: Sequence[Any], block: Sequence[int], grid: Se
     for i, (a, code) in enumerate(zip(args, fn.signature)):
         if code in "cp":
             if isinstance(a, (In, Out, InOut)):
-                data = (
-                    np.zeros(a.array.nbytes, np.uint8)
-                    if isinstance(a, Out)
-                    else cpu._as_bytes(a.array)
-                )
+                data = np.zeros(a.array.nbytes, np.uint8) if isinstance(a, Out) else cpu._as_bytes(a.array)
                 back = None if isinstance(a, In) else ("array", a.array)
                 packed_args.append((buffer_index(id(a), data.tobytes(), back), 0))
             elif isinstance(a, (cpu.DeviceBuffer, cpu.BufferView)):
                 buf, off = (a.buffer, a.offset) if isinstance(a, cpu.BufferView) else (a, 0)
-                packed_args.append(
-                    (buffer_index(id(buf), buf.as_numpy().tobytes(), ("buffer", buf)), off)
-                )
+                packed_args.append((buffer_index(id(buf), buf.as_numpy().tobytes(), ("buffer", buf)), off))
             else:
                 raise KernelLaunchError(
                     f"{fn.name}: in sanitizer mode pass arrays as In/Out/InOut or mem_alloc "
@@ -173,9 +163,7 @@ def launch(fn: cpu.Function, args: Sequence[Any], block: Sequence[int], grid: Se
         else:
             want, _ = cpu._SCALARS[code]
             if type(a) is not want:
-                raise KernelLaunchError(
-                    f"{fn.name}: parameter '{fn.params[i]}' needs np.{want.__name__}(...)"
-                )
+                raise KernelLaunchError(f"{fn.name}: parameter '{fn.params[i]}' needs np.{want.__name__}(...)")
             packed_args.append(np.array(a, dtype=want).tobytes().ljust(8, b"\0"))
     with tempfile.TemporaryDirectory() as tmp:
         launch_file, result_file = Path(tmp) / "launch", Path(tmp) / "result"
@@ -187,10 +175,7 @@ def launch(fn: cpu.Function, args: Sequence[Any], block: Sequence[int], grid: Se
             for data, _ in buffers:
                 f.write(struct.pack("<Q", len(data)) + data)
             f.write(struct.pack("<I", len(packed_args)))
-            f.writelines(
-                b"s" + p if isinstance(p, bytes) else b"p" + struct.pack("<IQ", *p)
-                for p in packed_args
-            )
+            f.writelines(b"s" + p if isinstance(p, bytes) else b"p" + struct.pack("<IQ", *p) for p in packed_args)
         env = dict(
             os.environ,
             ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:detect_stack_use_after_return=0:abort_on_error=0",
@@ -219,13 +204,9 @@ def _error(fn: cpu.Function, proc: subprocess.CompletedProcess[str], mode: str) 
     log = proc.stderr
     m = re.search(r"NEEDLE-LAUNCH-ERROR (\d+) (.*)", log)
     if m and m.group(1) == "2":
-        return BarrierDivergenceError(
-            f"{fn.module.filename}: kernel {fn.name}: barrier divergence: {m.group(2)}"
-        )
+        return BarrierDivergenceError(f"{fn.module.filename}: kernel {fn.name}: barrier divergence: {m.group(2)}")
     if m:
-        return KernelLaunchError(
-            f"{fn.module.filename}: kernel {fn.name}: {m.group(2) or 'memory fault'}"
-        )
+        return KernelLaunchError(f"{fn.module.filename}: kernel {fn.name}: {m.group(2) or 'memory fault'}")
     name = fn.module.filename
     here = re.compile(r"(?:\S*/)?" + re.escape(name.split("/")[-1]) + r":(\d+)")
 
@@ -252,10 +233,8 @@ def _error(fn: cpu.Function, proc: subprocess.CompletedProcess[str], mode: str) 
         )
     else:
         explain = {
-            "use-after-poison": "shared-memory overflow (an index past the end of a __shared__ "
-            "array)",
-            "heap-buffer-overflow": "access outside an argument's buffer (before its start or past "
-            "its end)",
+            "use-after-poison": "shared-memory overflow (an index past the end of a __shared__ array)",
+            "heap-buffer-overflow": "access outside an argument's buffer (before its start or past its end)",
         }
         detail = f"{explain.get(what, what)} at {first_user_line(log) or 'an unknown line'}"
     report = "\n".join(log.strip().splitlines()[:40])

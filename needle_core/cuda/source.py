@@ -54,9 +54,7 @@ class Kernel:
     line: int
 
 
-_KERNEL = re.compile(
-    r"\b__global__\s+(?:[\w:]+\s+|__launch_bounds__\s*\([^)]*\)\s*)*?void\s+(\w+)\s*\(([^)]*)\)"
-)
+_KERNEL = re.compile(r"\b__global__\s+(?:[\w:]+\s+|__launch_bounds__\s*\([^)]*\)\s*)*?void\s+(\w+)\s*\(([^)]*)\)")
 
 
 def find_kernels(source: str) -> list[Kernel]:
@@ -140,15 +138,13 @@ def rewrite_shared(source: str, filename: str) -> str:
             _fail(filename, line, f"cannot read this __shared__ declaration: {statement.strip()}")
         base_type = first.group(1).strip()
         stars = re.match(r"^(.*?)(\**)$", base_type)
-        assert stars is not None   # the pattern matches any string
+        assert stars is not None  # the pattern matches any string
         base_type, first_stars = stars.group(1).strip(), stars.group(2)
         items = [(first_stars, first.group(2), first.group(3).strip())]
         for d in decls[1:]:
             dm = _DECLARATOR.match(d)
             if not dm:
-                _fail(
-                    filename, line, f"cannot read this __shared__ declaration: {statement.strip()}"
-                )
+                _fail(filename, line, f"cannot read this __shared__ declaration: {statement.strip()}")
             items.append((dm.group(1), dm.group(2), dm.group(3).strip()))
         out = []
         for ptr, name, dims in items:
@@ -180,18 +176,14 @@ def rewrite_shared(source: str, filename: str) -> str:
 
 
 def _fail(filename: str, line: int, message: str) -> NoReturn:
-    raise CudaCompileError(
-        filename, [CompileMessage(filename, line, "error", message)], compiler="needle_core.cuda"
-    )
+    raise CudaCompileError(filename, [CompileMessage(filename, line, "error", message)], compiler="needle_core.cuda")
 
 
 _GXX = re.compile(
     r"^(?P<file>[^:\n]+):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<kind>fatal error|error|warning): "
     r"(?P<msg>.*)$"
 )
-_NVCC = re.compile(
-    r"^(?P<file>[^\n(]+)\((?P<line>\d+)\): (?P<kind>error|warning)(?: #\S+-D)?: (?P<msg>.*)$"
-)
+_NVCC = re.compile(r"^(?P<file>[^\n(]+)\((?P<line>\d+)\): (?P<kind>error|warning)(?: #\S+-D)?: (?P<msg>.*)$")
 
 
 def parse_messages(
@@ -205,9 +197,7 @@ def parse_messages(
         m = _GXX.match(raw) or _NVCC.match(raw)
         if not m or m.group("kind") not in kinds:
             continue
-        message = re.sub(
-            r"call to '\w+' declared with attribute error: ", "", m.group("msg").strip()
-        )
+        message = re.sub(r"call to '\w+' declared with attribute error: ", "", m.group("msg").strip())
         found.append(
             CompileMessage(
                 m.group("file").strip(),

@@ -109,7 +109,7 @@ class EWisePow(TensorOp):
     def compute(self, a: NDArrayLike, b: NDArrayLike) -> NDArrayLike:
         check_same_shape("power", a, b)
         ### BEGIN SOLUTION a3
-        return a ** b
+        return a**b
         ### END SOLUTION
 
     def gradient(self, out_grad: Tensor, node: Tensor) -> tuple[Tensor, Tensor]:
@@ -127,8 +127,9 @@ def power(a: Tensor | Scalar, b: Tensor | Scalar) -> Tensor:
         try:
             shape = numpy.broadcast_shapes(a.shape, b.shape)
         except ValueError:
-            raise ValueError(f"power: operands have shapes {a.shape} and {b.shape}, "
-                             f"which do not broadcast to a common shape") from None
+            raise ValueError(
+                f"power: operands have shapes {a.shape} and {b.shape}, which do not broadcast to a common shape"
+            ) from None
         a = a if a.shape == shape else broadcast_to(a, shape)
         b = b if b.shape == shape else broadcast_to(b, shape)
     return EWisePow()(a, b)
@@ -150,7 +151,7 @@ class PowerScalar(TensorOp):
 
     def compute(self, a: NDArrayLike) -> NDArrayLike:
         ### BEGIN SOLUTION a3
-        return a ** self.scalar
+        return a**self.scalar
         ### END SOLUTION
 
     def gradient(self, out_grad: Tensor, node: Tensor) -> Tensor:

@@ -41,8 +41,7 @@ class MatMul(TensorOp):
     def gradient(self, out_grad: Tensor, node: Tensor) -> tuple[Tensor, Tensor]:
         ### BEGIN SOLUTION a3
         a, b = node.inputs
-        return (sum_to_shape(out_grad @ transpose(b), a.shape),
-                sum_to_shape(transpose(a) @ out_grad, b.shape))
+        return (sum_to_shape(out_grad @ transpose(b), a.shape), sum_to_shape(transpose(a) @ out_grad, b.shape))
         ### END SOLUTION
 
 
