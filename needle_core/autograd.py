@@ -291,8 +291,10 @@ class Tensor(Value):
             data = array.realize_cached_data()
             if device is not None:
                 data = _to_device(data, _check_device(device))
-            if dtype is not None and data.dtype != dtype:
-                data = data.astype(dtype)  # type: ignore[union-attr]  # numpy only: NDArray has no astype
+            if dtype is not None and numpy.dtype(data.dtype) != numpy.dtype(dtype):
+                if isinstance(data, NDArray):
+                    raise ValueError(f"NDArray holds float32 only, not {dtype}")
+                data = data.astype(dtype)
         else:
             data = _check_device(device).array(array, dtype=dtype)
         self._init(None, [], cached_data=data, requires_grad=requires_grad)

@@ -145,6 +145,10 @@ def test_operands_that_need_gradients_must_share_a_device(device):
 def test_float32_only_and_unavailable_devices():
     with pytest.raises(ValueError, match="float32"):
         ndl.Tensor([1.0], device=nd.cpu(), dtype="float64")
+    t = ndl.Tensor([1.0], device=nd.cpu())
+    assert ndl.Tensor(t, dtype=np.float32).device == nd.cpu()  # the same dtype, spelled as numpy's
+    with pytest.raises(ValueError, match="float32"):
+        ndl.Tensor(t, dtype=np.float64)
     if not nd.cuda().enabled():
         with pytest.raises(ValueError, match="not available"):
             ndl.Tensor([1.0], device=nd.cuda())
