@@ -298,7 +298,7 @@ def autograde(
             if own:
                 where.close()
     ledger.end(run)
-    write_report(course, a, students, ledger, stats)
+    write_report(course, a, sorted(set(course.students(a)) | set(students)), ledger, stats)
     return results
 
 
@@ -381,14 +381,15 @@ def _grade_all(
 
 
 def write_report(course: Course, a: Assignment, students: list[str], ledger: Ledger, stats: RunStats) -> Path:
-    """course/reports/<assignment>.json: each submission as last graded, and how this run went."""
+    """course/reports/<assignment>.json: each submission as last graded (by this run or an earlier
+    one), and how this run went."""
     folder = course.root / "reports"
     folder.mkdir(exist_ok=True)
     latest = ledger.latest()
     rows: list[dict[str, Any]] = []
     for student in students:
         if student in stats.crashed:
-            rows.append({"student": student, "status": "crashed", "error": stats.crashed[student]})
+            rows.append({"student": student, "status": "crashed", "error": stats.crashed[student], "flagged": []})
         elif student in latest:
             rows.append({**latest[student]["row"], "graded_at": latest[student].get("at")})
     report = {
