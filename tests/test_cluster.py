@@ -125,6 +125,9 @@ def test_an_interrupted_run_resumes_and_changed_only_regrades_what_changed(tmp_p
     late.write_text(late.read_text() + "\n# handed in again after the deadline\n")
     again = autograde(course, a, limits=limits, show_progress=False, changed_only=True)
     assert graded_here == ["empty"] and [g.student for g in again] == ["empty"]
+    report = json.loads((course.root / "reports" / f"{a.name}.json").read_text())
+    assert report["run"]["graded"] == 1 and report["run"]["unchanged"] == 2
+    assert sorted(s["student"] for s in report["submissions"]) == sorted(names)  # the others as last graded
     graded_here.clear()
     autograde(course, a, limits=limits, show_progress=False)  # a finished run is not resumed
     assert sorted(graded_here) == sorted(names)
