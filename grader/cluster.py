@@ -163,7 +163,7 @@ class DaskCluster:
         workers = self.client.scheduler_info().get("workers", {})
         threads = sum(w.get("nthreads", 1) for w in workers.values())
         kind = "a local Dask cluster" if self._local else f"the Dask cluster at {self.address}"
-        return f"{len(workers)} workers, {threads} at a time, on {kind}"
+        return f"{len(workers)} worker{'s' if len(workers) != 1 else ''}, {threads} at a time, on {kind}"
 
     def grade(self, jobs: list[Job]) -> Iterator[Result]:
         """Keep a few tasks per worker thread queued, no more: the students' files are read and sent
