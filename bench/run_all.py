@@ -15,6 +15,7 @@ RUNS = [
     ["bench_sandbox.py"],
     ["bench_grading_overhead.py"],
     ["bench_vs_nbgrader.py", "--students", "100"],
+    ["bench_cluster.py", "--students", "1000", "--workers", "2"],
     ["bench_check.py"],
     ["bench_devices.py", "--examples", "2000", "--repeat", "3"],
     ["bench_blas_threads.py"],
