@@ -273,7 +273,7 @@ def autograde(
         ]
         print(f"{a.name}: skipping {' and '.join(x for x in said if x)}; grading {len(todo)}", flush=True)
     run = ledger.start(assignment_fp, students, resumes=unfinished.id if unfinished else None)
-    stats = RunStats(len(todo), resumed=len(resumed), unchanged=len(unchanged))
+    stats = RunStats(resumed=len(resumed), unchanged=len(unchanged))
     results: list[Graded] = []
     if todo:
         backup_gradebook(course)
@@ -306,7 +306,6 @@ def autograde(
 class RunStats:
     """How a run went, for the progress bar, the summary and the report."""
 
-    total: int
     resumed: int = 0
     unchanged: int = 0
     seconds: float = 0.0

@@ -23,7 +23,7 @@ from typing import Any
 from .assignments import REPO
 from .assignments import get as get_assignment
 from .errors import GraderError
-from .grading import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, Graded, Job, build_cache_seed, grade_submission
+from .grading import Graded, Job, build_cache_seed, grade_submission, student_inputs
 
 Result = tuple[Job, "Graded | BaseException"]
 QUEUED_PER_THREAD = 3  # tasks waiting per worker thread on a cluster
@@ -60,35 +60,33 @@ class Folders:
     """An assignment's source and release folders as bytes, sent once to each worker."""
 
     digest: str
-    files: tuple[tuple[str, bytes], ...]  # ("source/<path>" or "release/<path>", content)
+    files: dict[str, bytes]  # "source/<path>" or "release/<path>" -> content
 
 
 def pack_folders(source: Path, release: Path) -> Folders:
-    files = []
+    files = {}
     for name, folder in (("source", source), ("release", release)):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts:
-                files.append((f"{name}/{path.relative_to(folder).as_posix()}", path.read_bytes()))
+                files[f"{name}/{path.relative_to(folder).as_posix()}"] = path.read_bytes()
     digest = hashlib.sha256()
-    for rel, data in files:
+    for rel, data in files.items():
         digest.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
-    return Folders(digest.hexdigest(), tuple(files))
+    return Folders(digest.hexdigest(), files)
 
 
 def pack_submission(job: Job) -> dict[str, bytes]:
     """The files grading reads from a student, as bytes; links and giants are left out (as locally)."""
-    names = {p.name: MAX_NOTEBOOK_BYTES for p in job.source.glob("*.ipynb")}
-    names.update({rel: MAX_FILE_BYTES for rel in job.student_files})
     files = {}
-    for rel, limit in sorted(names.items()):
+    for rel, limit in sorted(student_inputs(job.source, job.student_files).items()):
         path = job.submitted / rel
         if path.is_file() and not path.is_symlink() and path.stat().st_size <= limit:
             files[rel] = path.read_bytes()
     return files
 
 
-def _unpack(files: dict[str, bytes] | tuple[tuple[str, bytes], ...], dest: Path) -> None:
-    for rel, data in files.items() if isinstance(files, dict) else files:
+def _unpack(files: dict[str, bytes], dest: Path) -> None:
+    for rel, data in files.items():
         path = (dest / rel).resolve()
         if not path.is_relative_to(dest.resolve()):
             raise GraderError(f"refusing to write {rel!r} outside {dest}")

@@ -120,6 +120,14 @@ def _copy_file(src: Path, dest: Path) -> bool:
     return True
 
 
+def student_inputs(source: Path, student_files: list[str]) -> dict[str, int]:
+    """The files grading reads from a student's folder, each with the largest size it accepts:
+    the assignment's notebooks and the files students edit."""
+    inputs = {p.name: MAX_NOTEBOOK_BYTES for p in source.glob("*.ipynb")}
+    inputs.update({rel: MAX_FILE_BYTES for rel in student_files})
+    return inputs
+
+
 def build_scratch(job: Job, scratch: Path) -> list[str]:
     """The submission as it is graded: the student's files, every other file from the source.
 

@@ -21,7 +21,7 @@ from typing import Any
 from . import trusted
 from .assignments import Assignment
 from .course import Course, student_files
-from .grading import Graded, Limits
+from .grading import Graded, Limits, student_inputs
 
 MAX_HASHED_BYTES = 64 * 1024 * 1024  # a bigger file is hashed by its size alone
 
@@ -55,9 +55,9 @@ def assignment_fingerprint(course: Course, a: Assignment, limits: Limits) -> str
 def submission_fingerprint(course: Course, a: Assignment, student: str, assignment_fp: str) -> str:
     """What grading reads from one student: notebooks, files they edit, the timestamp."""
     folder = course.submitted(student, a)
-    names = sorted({p.name for p in course.source(a).glob("*.ipynb")} | set(student_files(a)) | {"timestamp.txt"})
+    names = {*student_inputs(course.source(a), student_files(a)), "timestamp.txt"}  # record() reads the stamp
     digest = hashlib.sha256(assignment_fp.encode())
-    for rel in names:
+    for rel in sorted(names):
         _hash_file(digest, folder, rel)
     return digest.hexdigest()
 
